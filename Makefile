@@ -1,0 +1,59 @@
+# Two commands do everything: `make run` and `make test`.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test setup install install-dev translations db demo lint format clean
+
+## Set up everything, load the demo data and serve it on http://127.0.0.1:5000
+run: install translations db demo
+	@$(FLASK) seed signins --base-url http://$(HOST):$(PORT)
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## Run the whole test suite on real PostgreSQL, Redis, SMTP and Chromium
+test: install-dev translations
+	@bash scripts/test-services.sh
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# The stamp files make a second `make run` start at once.
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[prod]'
+	@touch $@
+
+$(VENV)/.installed-dev: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[prod,dev]'
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+translations: install
+	@$(BIN)/pybabel compile --use-fuzzy -d translations -f --statistics 2>&1 | grep -v '^$$' || true
+
+db: install
+	$(FLASK) db upgrade
+	$(FLASK) seed reference
+
+demo: db
+	$(FLASK) seed demo
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) instance test-artifacts .pytest_cache .ruff_cache

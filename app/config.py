@@ -1,0 +1,76 @@
+"""Settings read from the environment, with defaults that need nothing installed."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _secret_key(instance_path: str) -> str:
+    """Return SECRET_KEY from the environment, or one kept in the instance folder.
+
+    A key generated on first run is written beside the SQLite file so that
+    sessions survive restarts without anyone having to invent a key.
+    """
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the settings mapping for the app factory."""
+    sqlite_path = Path(instance_path) / "tsunagari.sqlite3"
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{sqlite_path}"
+    # Heroku-style URLs name the driver "postgres"; SQLAlchemy wants psycopg 3.
+    if database_url.startswith(("postgres://", "postgresql://")):
+        database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get(
+            "MAIL_DEFAULT_SENDER", "東京つながりナビ <no-reply@tsunagari.example.jp>"
+        ),
+        "MAIL_OUTBOX_DIR": os.environ.get(
+            "MAIL_OUTBOX_DIR", str(Path(instance_path) / "outbox")
+        ),
+        "JOB_TIMEOUT": int(os.environ.get("JOB_TIMEOUT", "600")),
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+    }
+
+
+#: Fixed settings that do not depend on the deployment.
+DEFAULTS = {
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "BABEL_DEFAULT_LOCALE": "ja",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
+    "LANGUAGES": {"ja": "日本語", "en": "English"},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "FLASK_ADMIN_SWATCH": "default",
+    "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+}

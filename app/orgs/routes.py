@@ -1,0 +1,1 @@
+from app.orgs import bp  # noqa: F401

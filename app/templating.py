@@ -1,0 +1,112 @@
+"""Template filters and globals: Japanese dates, times and the page chrome."""
+
+from datetime import date, datetime, time
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from flask import Flask, current_app, request
+from flask_babel import get_locale
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+# The Japanese way of writing a date, 2027年1月15日(金); other languages use
+# their own medium form with the weekday.
+_DATE_PATTERNS = {"ja": "y年M月d日(E)"}
+_DEFAULT_DATE_PATTERN = "EEE, d MMM y"
+
+# Japanese eras for the dates staff are used to (令和7年).
+_ERAS = (
+    (date(2019, 5, 1), "令和"),
+    (date(1989, 1, 8), "平成"),
+    (date(1926, 12, 25), "昭和"),
+)
+
+
+def to_tokyo(value: datetime) -> datetime:
+    return value.astimezone(TOKYO)
+
+
+def _locale() -> str:
+    return str(get_locale() or "ja")
+
+
+def format_day(value: date | datetime | None) -> str:
+    """2027年1月15日(金) in Japanese; datetimes are shown on Tokyo's calendar."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_tokyo(value).date()
+    locale = _locale()
+    pattern = _DATE_PATTERNS.get(locale[:2], _DEFAULT_DATE_PATTERN)
+    return format_date(value, pattern, locale=locale)
+
+
+def format_clock(value: time | datetime | None) -> str:
+    """10:00 on a 24-hour clock, in Tokyo time."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_tokyo(value).timetz().replace(tzinfo=None)
+    return format_time(value, "HH:mm", locale=_locale())
+
+
+def format_moment(value: datetime | None) -> str:
+    """A date and a time: 2027年1月15日(金) 10:00."""
+    if value is None:
+        return ""
+    return f"{format_day(value)} {format_clock(value)}"
+
+
+def format_span(starts_at: datetime, ends_at: datetime | None, all_day=False) -> str:
+    """A session: 2027年1月15日(金) 10:00〜12:00, or just the day."""
+    if all_day:
+        return format_day(starts_at)
+    text = format_moment(starts_at)
+    if ends_at is None:
+        return text
+    if to_tokyo(ends_at).date() == to_tokyo(starts_at).date():
+        return f"{text}〜{format_clock(ends_at)}"
+    return f"{text}〜{format_moment(ends_at)}"
+
+
+def era_year(value: date | datetime) -> str:
+    """The Japanese era year, 令和9年, for screens where staff expect it."""
+    if isinstance(value, datetime):
+        value = to_tokyo(value).date()
+    for start, name in _ERAS:
+        if value >= start:
+            number = value.year - start.year + 1
+            return f"{name}{'元' if number == 1 else number}年"
+    return f"{value.year}年"
+
+
+def format_yen(value: int | None) -> str:
+    if not value:
+        return "無料" if _locale().startswith("ja") else "Free"
+    return f"{value:,}円" if _locale().startswith("ja") else f"¥{value:,}"
+
+
+def _url_with_language(code: str) -> str:
+    args = request.args.to_dict()
+    args["lang"] = code
+    return f"{request.path}?{urlencode(args)}"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        day=format_day,
+        clock=format_clock,
+        moment=format_moment,
+        era_year=era_year,
+        yen=format_yen,
+    )
+    app.jinja_env.globals.update(format_span=format_span)
+
+    @app.context_processor
+    def chrome():
+        return {
+            "languages": current_app.config["LANGUAGES"],
+            "current_language": _locale()[:2],
+            "url_with_language": _url_with_language,
+        }

@@ -1,0 +1,1 @@
+"""Background work: notifications, digests and partner-site ingestion."""

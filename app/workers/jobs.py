@@ -1,0 +1,43 @@
+"""A thin layer in front of RQ.
+
+Jobs are plain functions that take ids, never ORM objects. With ``REDIS_URL``
+set they are queued for ``rq worker``; without it they run at once in the
+calling process, so the platform works with nothing else installed.
+"""
+
+import logging
+from collections.abc import Callable
+
+from flask import Flask, current_app
+from redis import Redis
+from rq import Queue
+
+logger = logging.getLogger(__name__)
+
+QUEUES = ("mail", "push", "digest", "ingest", "default")
+
+def init_app(app: Flask) -> None:
+    app.extensions["jobs"] = {"redis": None}
+
+
+def redis_connection() -> Redis:
+    state = current_app.extensions["jobs"]
+    if state["redis"] is None:
+        state["redis"] = Redis.from_url(current_app.config["REDIS_URL"])
+    return state["redis"]
+
+
+def enqueue(func: Callable, *args, queue: str = "default", **kwargs):
+    """Run ``func(*args, **kwargs)`` on a worker, or inline without Redis."""
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}")
+    if not current_app.config["REDIS_URL"]:
+        logger.info("running job %s inline", func.__name__)
+        return func(*args, **kwargs)
+    job = Queue(
+        queue,
+        connection=redis_connection(),
+        default_timeout=current_app.config["JOB_TIMEOUT"],
+    ).enqueue(func, *args, **kwargs)
+    logger.info("queued job %s on %s as %s", func.__name__, queue, job.id)
+    return job
