@@ -88,8 +88,10 @@ def configure_jobs(app: Flask) -> None:
 
 def configure_cli(app: Flask) -> None:
     from app.cli import seed_cli
+    from app.workers.cli import worker_command
 
     app.cli.add_command(seed_cli)
+    app.cli.add_command(worker_command)
 
 
 def _migrations_directory() -> str:

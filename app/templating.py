@@ -8,6 +8,8 @@ from babel.dates import format_date, format_time
 from flask import Flask, current_app, request
 from flask_babel import get_locale
 
+from app import labels
+
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 # The Japanese way of writing a date, 2027年1月15日(金); other languages use
@@ -101,7 +103,7 @@ def init_app(app: Flask) -> None:
         era_year=era_year,
         yen=format_yen,
     )
-    app.jinja_env.globals.update(format_span=format_span)
+    app.jinja_env.globals.update(format_span=format_span, labels=labels)
 
     @app.context_processor
     def chrome():

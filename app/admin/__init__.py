@@ -1,7 +1,36 @@
 """The municipal and Tokyo staff console, built on Flask-Admin."""
 
 from flask import Flask
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
 
 
 def init_admin(app: Flask) -> None:
-    pass
+    """Mount the console at /admin.
+
+    The Admin object and its views are made per application rather than at
+    module level: Flask-Admin binds each view to one blueprint, and tests build
+    many applications in one process.
+    """
+    from app.admin.views import ActivityView, ConsoleIndexView, OrganisationView
+    from app.models import Activity, Organisation
+
+    admin = Admin(
+        name=_l("Tokyo Tsunagari Navi console"),
+        index_view=ConsoleIndexView(name=_l("Home"), url="/admin"),
+        theme=Bootstrap4Theme(
+            base_template="admin/console_base.html", swatch="default"
+        ),
+    )
+    admin.add_view(
+        OrganisationView(
+            Organisation, db, name=_l("Organisations"), endpoint="organisations"
+        )
+    )
+    admin.add_view(
+        ActivityView(Activity, db, name=_l("Activities"), endpoint="activities")
+    )
+    admin.init_app(app)

@@ -13,9 +13,13 @@ activity_category = sa.Table(
     "activity_category",
     db.Model.metadata,
     sa.Column(
-        "activity_id", sa.ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True
+        "activity_id",
+        sa.ForeignKey("activity.id", ondelete="CASCADE"),
+        primary_key=True,
     ),
-    sa.Column("category_id", sa.ForeignKey("category.id"), primary_key=True, index=True),
+    sa.Column(
+        "category_id", sa.ForeignKey("category.id"), primary_key=True, index=True
+    ),
 )
 
 

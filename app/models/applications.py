@@ -16,9 +16,7 @@ class Application(db.Model):
     __table_args__ = (sa.UniqueConstraint("activity_id", "participant_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    activity_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("activity.id"), index=True
-    )
+    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activity.id"), index=True)
     participant_id: Mapped[int] = mapped_column(
         sa.ForeignKey("participant.id"), index=True
     )

@@ -36,7 +36,9 @@ class ContentPage(db.Model):
     # A scheduled page becomes public at this time.
     publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # Set for content about one municipality; Tokyo-wide content has none.
-    municipality_id: Mapped[int | None] = mapped_column(sa.ForeignKey("municipality.id"))
+    municipality_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("municipality.id")
+    )
     is_featured: Mapped[bool] = mapped_column(default=False)
     sort_order: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id"))

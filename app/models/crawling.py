@@ -17,7 +17,9 @@ class Source(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     url: Mapped[str] = mapped_column(sa.String(1000))
-    kind: Mapped[SourceKind] = mapped_column(enum_column(SourceKind, name="source_kind"))
+    kind: Mapped[SourceKind] = mapped_column(
+        enum_column(SourceKind, name="source_kind")
+    )
     municipality_id: Mapped[int] = mapped_column(
         sa.ForeignKey("municipality.id"), index=True
     )

@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 
 QUEUES = ("mail", "push", "digest", "ingest", "default")
 
+
 def init_app(app: Flask) -> None:
     app.extensions["jobs"] = {"redis": None}
 

@@ -1,0 +1,116 @@
+"""Console views. Every model view is scoped to the staff member's municipality."""
+
+import sqlalchemy as sa
+from flask_admin import AdminIndexView, expose
+from flask_admin.contrib.sqla import ModelView
+from flask_babel import lazy_gettext as _l
+
+from app.admin.access import StaffOnly, scope_municipality_id, signed_in_staff
+from app.extensions import db
+from app.models import Activity, Introduction, Organisation, Revision, Story
+from app.models.types import ReviewState, RevisionState
+
+
+class ConsoleIndexView(StaffOnly, AdminIndexView):
+    """The console's front page: what waits for this staff member's decision."""
+
+    @expose("/")
+    def index(self):
+        scope = scope_municipality_id()
+        queues = []
+        for label, model in (
+            (_l("Organisations"), Organisation),
+            (_l("Activities"), Activity),
+            (_l("Experience stories"), Story),
+            (_l("Activity introductions"), Introduction),
+        ):
+            query = sa.select(sa.func.count()).select_from(model)
+            query = query.where(model.review_state == ReviewState.PENDING)
+            if scope is not None:
+                query = query.where(model.municipality_id == scope)
+            queues.append((label, db.session.scalar(query)))
+        revisions = sa.select(sa.func.count()).where(
+            Revision.state == RevisionState.PENDING
+        )
+        if scope is not None:
+            revisions = revisions.where(Revision.municipality_id == scope)
+        queues.append(
+            (_l("Changes to published records"), db.session.scalar(revisions))
+        )
+        return self.render(
+            "admin/console_index.html", staff=signed_in_staff(), queues=queues
+        )
+
+
+class ScopedModelView(StaffOnly, ModelView):
+    """A model view confined to the staff member's municipality.
+
+    The list, the count and single-record lookups all go through the same
+    filter, so a municipal member cannot reach another area's record by
+    guessing its id.
+    """
+
+    municipality_column = "municipality_id"
+    can_set_page_size = True
+    page_size = 50
+
+    def _scoped(self, query):
+        scope = scope_municipality_id()
+        if scope is None:
+            return query
+        return query.filter(getattr(self.model, self.municipality_column) == scope)
+
+    def get_query(self):
+        return self._scoped(super().get_query())
+
+    def get_count_query(self):
+        return self._scoped(super().get_count_query())
+
+    def get_one(self, id):
+        return self.get_query().filter(self.model.id == int(id)).one_or_none()
+
+
+class ReadOnlyScopedView(ScopedModelView):
+    # Approval and editing screens are separate; these lists only show.
+    can_create = False
+    can_edit = False
+    can_delete = False
+    can_view_details = True
+
+
+class OrganisationView(ReadOnlyScopedView):
+    column_list = ("name", "municipality", "review_state", "submitted_at", "phone")
+    column_searchable_list = ("name", "name_kana")
+    column_filters = ("municipality.name", "review_state")
+    column_default_sort = ("id", True)
+    column_labels = {
+        "name": _l("Name"),
+        "municipality": _l("Municipality"),
+        "municipality.name": _l("Municipality"),
+        "review_state": _l("Review state"),
+        "submitted_at": _l("Submitted"),
+        "phone": _l("Phone"),
+    }
+
+
+class ActivityView(ReadOnlyScopedView):
+    column_list = (
+        "title",
+        "organisation",
+        "municipality",
+        "review_state",
+        "schedule_kind",
+        "application_deadline",
+    )
+    column_searchable_list = ("title",)
+    column_filters = ("municipality.name", "review_state", "schedule_kind")
+    column_default_sort = ("id", True)
+    column_labels = {
+        "title": _l("Title"),
+        "organisation": _l("Organisation"),
+        "municipality": _l("Municipality"),
+        "municipality.name": _l("Municipality"),
+        "review_state": _l("Review state"),
+        "schedule_kind": _l("Schedule"),
+        "application_deadline": _l("Application deadline"),
+    }

@@ -1,0 +1,36 @@
+"""Words shown to people for the states and kinds stored in the database."""
+
+from flask_babel import lazy_gettext as _l
+
+from app.models.types import ApplicationState, MemberRole, ReviewState, ScheduleKind
+
+REVIEW_STATES = {
+    ReviewState.DRAFT: _l("Draft"),
+    ReviewState.PENDING: _l("Waiting for approval"),
+    ReviewState.PUBLISHED: _l("Published"),
+    ReviewState.REJECTED: _l("Returned with a reason"),
+    ReviewState.WITHDRAWN: _l("Withdrawn"),
+}
+
+APPLICATION_STATES = {
+    ApplicationState.APPLIED: _l("Applied"),
+    ApplicationState.INTERVIEW_OFFERED: _l("Interview offered"),
+    ApplicationState.INTERVIEW_BOOKED: _l("Interview booked"),
+    ApplicationState.ACCEPTED: _l("Accepted"),
+    ApplicationState.DECLINED: _l("Declined"),
+    ApplicationState.WAITLISTED: _l("On the waiting list"),
+    ApplicationState.CANCELLED: _l("Cancelled"),
+    ApplicationState.ATTENDED: _l("Attended"),
+    ApplicationState.NO_SHOW: _l("Did not attend"),
+}
+
+SCHEDULE_KINDS = {
+    ScheduleKind.SINGLE: _l("One date"),
+    ScheduleKind.SESSIONS: _l("Several dates"),
+    ScheduleKind.RECURRING: _l("Regularly"),
+}
+
+MEMBER_ROLES = {
+    MemberRole.OWNER: _l("Owner"),
+    MemberRole.MEMBER: _l("Member"),
+}
