@@ -28,6 +28,8 @@ def configure_settings(app: Flask, overrides: Mapping | None) -> None:
     app.config.update(config.from_environment(app.instance_path))
     if overrides:
         app.config.update(overrides)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = config.secret_key(app.instance_path)
 
 
 def configure_logging(app: Flask) -> None:

@@ -5,7 +5,7 @@ import secrets
 from pathlib import Path
 
 
-def _secret_key(instance_path: str) -> str:
+def secret_key(instance_path: str) -> str:
     """Return SECRET_KEY from the environment, or one kept in the instance folder.
 
     A key generated on first run is written beside the SQLite file so that
@@ -38,7 +38,7 @@ def from_environment(instance_path: str) -> dict:
     if database_url.startswith(("postgres://", "postgresql://")):
         database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
     return {
-        "SECRET_KEY": _secret_key(instance_path),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
@@ -65,6 +65,11 @@ DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "BABEL_DEFAULT_LOCALE": "ja",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
+    # The catalogs live beside the package, not inside it, so the path is
+    # absolute rather than relative to the app's root.
+    "BABEL_TRANSLATION_DIRECTORIES": str(
+        Path(__file__).resolve().parent.parent / "translations"
+    ),
     "LANGUAGES": {"ja": "日本語", "en": "English"},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

@@ -38,10 +38,10 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     def skip_empty(context_, revision, directives):
         # An autogenerate run that finds nothing should not write a file.
-        if getattr(config.cmd_opts, "autogenerate", False):
-            if directives[0].upgrade_ops.is_empty():
-                directives[:] = []
-                logger.info("No changes in schema detected.")
+        autogenerate = getattr(config.cmd_opts, "autogenerate", False)
+        if autogenerate and directives[0].upgrade_ops.is_empty():
+            directives[:] = []
+            logger.info("No changes in schema detected.")
 
     with db.engine.connect() as connection:
         context.configure(

@@ -5,6 +5,7 @@ import logging
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from redis import Redis
 from rq import Worker
 
 from app.extensions import db
@@ -39,6 +40,8 @@ def worker_command(queues: tuple[str, ...], burst: bool) -> None:
     unknown = set(names) - set(jobs.QUEUES)
     if unknown:
         raise click.UsageError(f"unknown queues: {', '.join(sorted(unknown))}")
-    worker = AppWorker(list(names), connection=jobs.redis_connection())
+    # No socket timeout here: a worker blocks on Redis while it waits for jobs.
+    connection = Redis.from_url(current_app.config["REDIS_URL"])
+    worker = AppWorker(list(names), connection=connection)
     logger.info("worker %s listening on %s", worker.name, ", ".join(names))
     worker.work(burst=burst, with_scheduler=False)

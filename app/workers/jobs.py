@@ -15,6 +15,7 @@ from rq import Queue
 logger = logging.getLogger(__name__)
 
 QUEUES = ("mail", "push", "digest", "ingest", "default")
+REDIS_TIMEOUT = 3
 
 
 def init_app(app: Flask) -> None:
@@ -24,7 +25,13 @@ def init_app(app: Flask) -> None:
 def redis_connection() -> Redis:
     state = current_app.extensions["jobs"]
     if state["redis"] is None:
-        state["redis"] = Redis.from_url(current_app.config["REDIS_URL"])
+        # Bounded timeouts: an unreachable Redis must fail a health check or a
+        # request quickly rather than hang it.
+        state["redis"] = Redis.from_url(
+            current_app.config["REDIS_URL"],
+            socket_connect_timeout=REDIS_TIMEOUT,
+            socket_timeout=REDIS_TIMEOUT,
+        )
     return state["redis"]
 
 

@@ -1,0 +1,1 @@
+"""Fixtures' machinery and helpers that tests import directly."""

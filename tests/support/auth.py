@@ -1,0 +1,47 @@
+"""Signing a test client or a browser page in without going through a form."""
+
+from flask import current_app
+from flask.testing import FlaskClient
+from playwright.sync_api import Page
+
+from app.models import Account
+
+
+def sign_in(target: FlaskClient | Page, account: Account) -> None:
+    """Make ``target`` signed in as ``account``, as Flask-Login would.
+
+    The session holds the account's session token and the identifier that
+    strong session protection compares on every request, which depends on the
+    client's address and User-Agent. A page must come from the ``page``
+    fixture, which talks to the live server on 127.0.0.1.
+    """
+    if isinstance(target, FlaskClient):
+        environ = target.environ_base
+        with target.session_transaction() as session:
+            session.update(_session_values(account, environ))
+        return
+    user_agent = target.evaluate("navigator.userAgent")
+    values = _session_values(
+        account, {"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": user_agent}
+    )
+    app = current_app._get_current_object()
+    cookie = app.session_interface.get_signing_serializer(app).dumps(values)
+    target.context.add_cookies(
+        [
+            {
+                "name": app.config["SESSION_COOKIE_NAME"],
+                "value": cookie,
+                # Cookies ignore the port, so this reaches the live server.
+                "domain": "127.0.0.1",
+                "path": "/",
+                "httpOnly": True,
+                "sameSite": "Lax",
+            }
+        ]
+    )
+
+
+def _session_values(account: Account, environ: dict) -> dict:
+    with current_app.test_request_context(environ_base=environ):
+        identifier = current_app.login_manager._session_identifier_generator()
+    return {"_user_id": account.get_id(), "_fresh": True, "_id": identifier}

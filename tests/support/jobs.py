@@ -1,0 +1,10 @@
+"""Job functions for the worker tests; a worker imports them by dotted name."""
+
+from pathlib import Path
+
+
+def write_note(path: str, text: str) -> str:
+    """Append ``text`` to the file at ``path``: proof that the job ran."""
+    with Path(path).open("a", encoding="utf-8") as handle:
+        handle.write(text + "\n")
+    return text
