@@ -3,10 +3,12 @@
 import sqlalchemy as sa
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import lazy_gettext as _l
 
 from app.admin.access import StaffOnly, scope_municipality_id, signed_in_staff
 from app.extensions import db
+from app.labels import REVIEW_STATES, SCHEDULE_KINDS
 from app.models import Activity, Introduction, Organisation, Revision, Story
 from app.models.types import ReviewState, RevisionState
 
@@ -70,6 +72,23 @@ class ScopedModelView(StaffOnly, ModelView):
         return self.get_query().filter(self.model.id == int(id)).one_or_none()
 
 
+def _label(mapping: dict, attribute: str):
+    """A list-column formatter showing the Japanese word for a stored state."""
+
+    def format_value(view, context, model, name):
+        return mapping[getattr(model, attribute)]
+
+    return format_value
+
+
+def _state_filter(column, name, mapping: dict) -> FilterEqual:
+    return FilterEqual(
+        column=column,
+        name=name,
+        options=[(state.value, label) for state, label in mapping.items()],
+    )
+
+
 class ReadOnlyScopedView(ScopedModelView):
     # Approval and editing screens are separate; these lists only show.
     can_create = False
@@ -81,7 +100,11 @@ class ReadOnlyScopedView(ScopedModelView):
 class OrganisationView(ReadOnlyScopedView):
     column_list = ("name", "municipality", "review_state", "submitted_at", "phone")
     column_searchable_list = ("name", "name_kana")
-    column_filters = ("municipality.name", "review_state")
+    column_filters = (
+        "municipality.name",
+        _state_filter(Organisation.review_state, _l("Review state"), REVIEW_STATES),
+    )
+    column_formatters = {"review_state": _label(REVIEW_STATES, "review_state")}
     column_default_sort = ("id", True)
     column_labels = {
         "name": _l("Name"),
@@ -103,7 +126,15 @@ class ActivityView(ReadOnlyScopedView):
         "application_deadline",
     )
     column_searchable_list = ("title",)
-    column_filters = ("municipality.name", "review_state", "schedule_kind")
+    column_filters = (
+        "municipality.name",
+        _state_filter(Activity.review_state, _l("Review state"), REVIEW_STATES),
+        _state_filter(Activity.schedule_kind, _l("Schedule"), SCHEDULE_KINDS),
+    )
+    column_formatters = {
+        "review_state": _label(REVIEW_STATES, "review_state"),
+        "schedule_kind": _label(SCHEDULE_KINDS, "schedule_kind"),
+    }
     column_default_sort = ("id", True)
     column_labels = {
         "title": _l("Title"),
