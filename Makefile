@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup install install-dev translations db demo lint format clean
+.PHONY: run test setup install install-dev translations translations-update db demo lint format clean
 
 ## Set up everything, load the demo data and serve it on http://127.0.0.1:5000
 run: install translations db demo
@@ -37,8 +37,16 @@ $(VENV)/.installed-dev: setup.cfg pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+## Compile the catalogs; a broken catalog stops the build
 translations: install
-	@$(BIN)/pybabel compile --use-fuzzy -d translations -f --statistics 2>&1 | grep -v '^$$' || true
+	$(BIN)/pybabel compile -d translations
+
+## Extract the messages from the code and merge them into every catalog
+translations-update: install
+	$(BIN)/pybabel extract -F babel.cfg --no-wrap --add-comments=TRANSLATORS: \
+		--project=tsunagari-navi -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations \
+		--no-wrap --ignore-obsolete
 
 db: install
 	$(FLASK) db upgrade

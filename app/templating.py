@@ -5,8 +5,9 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
-from flask import Flask, current_app, request
-from flask_babel import get_locale
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import get_locale, pgettext
+from flask_babel import gettext as _
 
 from app import labels
 
@@ -68,8 +69,34 @@ def format_span(starts_at: datetime, ends_at: datetime | None, all_day=False) ->
     if ends_at is None:
         return text
     if to_tokyo(ends_at).date() == to_tokyo(starts_at).date():
-        return f"{text}〜{format_clock(ends_at)}"
-    return f"{text}〜{format_moment(ends_at)}"
+        return format_range(text, format_clock(ends_at))
+    return format_range(text, format_moment(ends_at))
+
+
+def format_range(start: str, end: str | None) -> str:
+    """10:00〜12:00 in Japanese, 10:00–12:00 in English; 10:00〜 with no end."""
+    if not end:
+        return pgettext(
+            "a range with no end, such as from 10:00", "from %(start)s", start=start
+        )
+    return pgettext(
+        "a range, such as 10:00–12:00", "%(start)s–%(end)s", start=start, end=end
+    )
+
+
+def format_period(first: date | None, last: date | None) -> str:
+    """2027年1月15日(金)〜2027年3月31日(水), open at either end."""
+    if first and last:
+        return format_range(format_day(first), format_day(last))
+    if first:
+        return format_range(format_day(first), None)
+    if last:
+        return pgettext(
+            "a range with no start, such as until 31 March",
+            "until %(end)s",
+            end=format_day(last),
+        )
+    return ""
 
 
 def era_year(value: date | datetime) -> str:
@@ -84,9 +111,23 @@ def era_year(value: date | datetime) -> str:
 
 
 def format_yen(value: int | None) -> str:
+    """無料 or 1,500円 in Japanese; Free or ¥1,500 in English."""
     if not value:
-        return "無料" if _locale().startswith("ja") else "Free"
-    return f"{value:,}円" if _locale().startswith("ja") else f"¥{value:,}"
+        return _("Free")
+    return _("¥%(amount)s", amount=f"{value:,}")
+
+
+def localized(record, field: str = "name") -> str:
+    """A reference record's name in the current language.
+
+    Reference tables keep the Japanese name in ``field`` and the English one
+    in ``field_en``; anything without an English name shows the Japanese one.
+    """
+    if not _locale().startswith("ja"):
+        english = getattr(record, f"{field}_en", None)
+        if english:
+            return english
+    return getattr(record, field)
 
 
 def _url_with_language(code: str) -> str:
@@ -96,14 +137,24 @@ def _url_with_language(code: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from app import schedules
+    from app.display import Display, current_display
+
     app.jinja_env.filters.update(
         day=format_day,
         clock=format_clock,
         moment=format_moment,
         era_year=era_year,
         yen=format_yen,
+        localized=localized,
     )
-    app.jinja_env.globals.update(format_span=format_span, labels=labels)
+    app.jinja_env.globals.update(
+        format_span=format_span,
+        format_period=format_period,
+        labels=labels,
+        describe_recurrence=schedules.describe_recurrence,
+        next_session=schedules.next_session,
+    )
 
     @app.context_processor
     def chrome():
@@ -111,4 +162,6 @@ def init_app(app: Flask) -> None:
             "languages": current_app.config["LANGUAGES"],
             "current_language": _locale()[:2],
             "url_with_language": _url_with_language,
+            # Mail rendered by a worker has no visitor and no session.
+            "display": current_display() if has_request_context() else Display(),
         }

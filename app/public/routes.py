@@ -1,8 +1,155 @@
-from flask import render_template
+"""The participants' portal: thin views over search, accounts and display settings."""
 
+import logging
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from app import accounts, schedules, search
+from app.display import change_display, current_display, keep_in_session
+from app.extensions import db
+from app.i18n import LANGUAGE_SESSION_KEY
+from app.models.types import ScheduleKind, TextSize
 from app.public import bp
+from app.public.forms import DisplayForm, SearchForm, SignInForm, SignOutForm
+
+logger = logging.getLogger(__name__)
+
+RESULTS_PER_PAGE = 20
 
 
 @bp.get("/")
 def home():
-    return render_template("public/home.html")
+    activities = db.session.scalars(search.newest_activities()).all()
+    return render_template(
+        "public/home.html", form=SearchForm(formdata=None), activities=activities
+    )
+
+
+@bp.get("/activities")
+def activities():
+    form = SearchForm(formdata=request.args)
+    query = form.q.data.strip() if form.validate() and form.q.data else ""
+    page = request.args.get("page", 1, type=int)
+    results = db.paginate(
+        search.search_activities(query),
+        page=page,
+        per_page=RESULTS_PER_PAGE,
+        max_per_page=RESULTS_PER_PAGE,
+    )
+    return render_template(
+        "public/activities.html", form=form, query=query, results=results
+    )
+
+
+@bp.get("/activities/<int:activity_id>")
+def activity(activity_id: int):
+    activity = search.public_activity(activity_id)
+    if activity is None:
+        abort(404)
+    now = datetime.now(UTC)
+    upcoming = []
+    if activity.schedule_kind == ScheduleKind.RECURRING:
+        upcoming = schedules.upcoming_dates(
+            activity.recurrence_rule,
+            after=now,
+            starts_on=activity.recurrence_starts_on,
+            ends_on=activity.recurrence_ends_on,
+            start_time=activity.recurrence_start_time,
+            end_time=activity.recurrence_end_time,
+        )
+    deadline = activity.application_deadline
+    recruiting = activity.closed_at is None and (
+        deadline is None or deadline >= search.tokyo_today()
+    )
+    return render_template(
+        "public/activity.html",
+        activity=activity,
+        loads=search.load_levels(activity),
+        upcoming=upcoming,
+        recruiting=recruiting,
+        now=now,
+    )
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(_landing(current_user), 303)
+    form = SignInForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        account = accounts.authenticate(form.email.data, form.password.data)
+        if account is not None:
+            login_user(account)
+            accounts.record_sign_in(account)
+            flash(_("You are signed in."), "success")
+            return redirect(_safe_path(form.next.data) or _landing(account), 303)
+        # One message for an unknown address and a wrong password alike, so the
+        # form does not tell anyone which addresses are registered.
+        form.form_errors.append(_("The e-mail address or the password is not correct."))
+    return render_template("public/sign_in.html", form=form)
+
+
+@bp.post("/sign-out")
+def sign_out():
+    form = SignOutForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        account_id = current_user.id
+        display = current_display()
+        language = session.get(LANGUAGE_SESSION_KEY)
+        session.clear()
+        logout_user()
+        # The screen keeps its language and text size: they are about the
+        # screen, not the person who just left it.
+        keep_in_session(display)
+        if language:
+            session[LANGUAGE_SESSION_KEY] = language
+        logger.info("account %s signed out", account_id)
+        flash(_("You have signed out."), "success")
+    return redirect(url_for(".home"), 303)
+
+
+@bp.post("/display")
+def display_settings():
+    form = DisplayForm()
+    if form.validate_on_submit():
+        change_display(
+            text_size=TextSize(form.text_size.data) if form.text_size.data else None,
+            high_contrast={"on": True, "off": False}.get(form.high_contrast.data),
+        )
+    return redirect(_safe_path(form.next.data) or url_for(".home"), 303)
+
+
+@bp.app_errorhandler(404)
+def not_found(error):
+    return render_template("public/not_found.html"), 404
+
+
+def _landing(account) -> str:
+    """Where an account starts: the staff console, its organisation, or home."""
+    if account.is_staff:
+        return url_for("admin.index")
+    if account.memberships:
+        return url_for("orgs.dashboard")
+    return url_for(".home")
+
+
+def _safe_path(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None.
+
+    Only a plain absolute path is accepted: no scheme, no host, and not
+    ``//host`` or ``/\\host``, which browsers read as another site.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(char) < 0x20 for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target

@@ -1,0 +1,178 @@
+"""Recurrence rules in words, and the next dates they give."""
+
+import time as clock
+from datetime import date, datetime, time
+
+import pytest
+
+from app.schedules import describe_recurrence, describe_rule, upcoming_dates
+from app.templating import TOKYO
+from tests.support.apps import build, dispose, settings
+
+# Rules people could type, or a partner site could send, that are not usable.
+BROKEN_RULES = [
+    None,
+    "",
+    "garbage",
+    "FREQ=WEEKLY;BYDAY=XX",
+    "FREQ=WEEKLY;FOO=1",
+    "FREQ=WEEKLY;INTERVAL=0",
+    "FREQ=MONTHLY;BYDAY=9SA",
+    "FREQ=HOURLY",
+    "BYDAY=MO",
+]
+
+
+@pytest.fixture(scope="module")
+def words_app(tmp_path_factory):
+    """An app for wording only: these tests never touch a database."""
+    app = build(settings("sqlite://", tmp_path_factory.mktemp("schedules")))
+    yield app
+    dispose(app)
+
+
+@pytest.fixture
+def japanese(words_app):
+    with words_app.test_request_context("/?lang=ja"):
+        yield
+
+
+@pytest.fixture
+def english(words_app):
+    with words_app.test_request_context("/?lang=en"):
+        yield
+
+
+@pytest.mark.parametrize(
+    ("rule", "words"),
+    [
+        ("FREQ=WEEKLY;BYDAY=TU,TH", "毎週火・木曜"),
+        ("FREQ=WEEKLY;BYDAY=TH,TU", "毎週火・木曜"),
+        ("RRULE:FREQ=WEEKLY;BYDAY=SA", "毎週土曜"),
+        ("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "毎週月〜金曜"),
+        ("FREQ=WEEKLY;INTERVAL=2;BYDAY=WE", "隔週水曜"),
+        ("FREQ=WEEKLY;INTERVAL=3;BYDAY=MO", "3週ごとの月曜"),
+        ("FREQ=MONTHLY;BYDAY=2SA,4SA", "毎月第2・第4土曜"),
+        ("FREQ=MONTHLY;BYDAY=+1MO,3WE", "毎月第1月曜・第3水曜"),
+        ("FREQ=MONTHLY;BYDAY=-1FR", "毎月最終金曜"),
+        ("FREQ=MONTHLY;BYMONTHDAY=1,15", "毎月1・15日"),
+        ("FREQ=MONTHLY;BYMONTHDAY=-1", "毎月末日"),
+        ("FREQ=DAILY", "毎日"),
+        ("freq=daily;interval=3", "3日ごと"),
+        ("FREQ=DAILY;BYDAY=SA,SU", "毎週土・日曜"),
+        ("FREQ=YEARLY;BYMONTH=4;BYMONTHDAY=18", "毎年4月18日"),
+    ],
+)
+def test_rules_are_worded_the_way_a_leaflet_would_say_them(japanese, rule, words):
+    assert describe_rule(rule) == words
+
+
+def test_a_weekly_rule_with_its_times_reads_as_one_phrase(japanese):
+    text = describe_recurrence("FREQ=WEEKLY;BYDAY=TU,TH", None, time(10), time(12))
+
+    assert text == "毎週火・木曜 10:00〜12:00"
+
+
+def test_a_rule_that_leaves_the_day_out_takes_it_from_the_first_date(japanese):
+    # 15 January 2027 is a Friday.
+    assert describe_rule("FREQ=WEEKLY", date(2027, 1, 15)) == "毎週金曜"
+    assert describe_rule("FREQ=MONTHLY", date(2027, 1, 15)) == "毎月15日"
+
+
+def test_rules_are_worded_in_english_on_english_pages(english):
+    assert (
+        describe_recurrence("FREQ=WEEKLY;BYDAY=TU,TH", None, time(10), time(12))
+        == "Every Tue, Thu 10:00–12:00"
+    )
+    assert describe_rule("FREQ=MONTHLY;BYDAY=2SA,4SA") == (
+        "Every month on the 2nd, 4th Sat"
+    )
+    assert describe_rule("FREQ=DAILY") == "Every day"
+
+
+@pytest.mark.parametrize("rule", BROKEN_RULES)
+def test_a_broken_rule_is_not_worded_and_gives_no_dates(japanese, rule):
+    assert describe_rule(rule) is None
+    assert describe_recurrence(rule, None, time(10), time(12)) is None
+    assert upcoming_dates(rule, after=datetime(2027, 1, 1, tzinfo=TOKYO)) == []
+
+
+def test_a_valid_rule_too_intricate_to_word_still_lists_its_dates(japanese):
+    # The last weekday of each month.
+    rule = "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1"
+
+    dates = upcoming_dates(
+        rule, after=datetime(2027, 1, 1, tzinfo=TOKYO), start_time=time(18)
+    )
+
+    assert describe_rule(rule) is None
+    assert [start.date() for start, _end in dates[:2]] == [
+        date(2027, 1, 29),
+        date(2027, 2, 26),
+    ]
+
+
+def test_upcoming_dates_are_tokyo_times_from_the_given_moment():
+    dates = upcoming_dates(
+        "FREQ=WEEKLY;BYDAY=TU,TH",
+        after=datetime(2027, 1, 6, 0, 0, tzinfo=TOKYO),
+        starts_on=date(2027, 1, 1),
+        start_time=time(10),
+        end_time=time(12),
+        count=3,
+    )
+
+    assert dates == [
+        (
+            datetime(2027, 1, 7, 10, tzinfo=TOKYO),
+            datetime(2027, 1, 7, 12, tzinfo=TOKYO),
+        ),
+        (
+            datetime(2027, 1, 12, 10, tzinfo=TOKYO),
+            datetime(2027, 1, 12, 12, tzinfo=TOKYO),
+        ),
+        (
+            datetime(2027, 1, 14, 10, tzinfo=TOKYO),
+            datetime(2027, 1, 14, 12, tzinfo=TOKYO),
+        ),
+    ]
+
+
+def test_upcoming_dates_stop_at_the_last_day_of_the_activity():
+    dates = upcoming_dates(
+        "FREQ=MONTHLY;BYDAY=2SA,4SA",
+        after=datetime(2027, 1, 1, tzinfo=TOKYO),
+        ends_on=date(2027, 1, 31),
+        start_time=time(9, 30),
+    )
+
+    assert [start.date() for start, _end in dates] == [
+        date(2027, 1, 9),
+        date(2027, 1, 23),
+    ]
+
+
+def test_upcoming_dates_accept_an_end_written_in_utc():
+    dates = upcoming_dates(
+        "FREQ=WEEKLY;BYDAY=MO;UNTIL=20270120T000000Z",
+        after=datetime(2027, 1, 1, tzinfo=TOKYO),
+        starts_on=date(2027, 1, 1),
+        start_time=time(10),
+    )
+
+    assert [start.date() for start, _end in dates] == [
+        date(2027, 1, 4),
+        date(2027, 1, 11),
+        date(2027, 1, 18),
+    ]
+
+
+def test_a_rule_matching_no_real_day_answers_at_once():
+    started = clock.monotonic()
+
+    dates = upcoming_dates(
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", after=datetime(2027, 1, 1, tzinfo=TOKYO)
+    )
+
+    assert dates == []
+    assert clock.monotonic() - started < 2
