@@ -3,11 +3,18 @@
 import logging
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 logger = logging.getLogger(__name__)
 
 seed_cli = AppGroup("seed", help="Load reference and demonstration data.")
+
+base_url_option = click.option(
+    "--base-url",
+    default=None,
+    help="Where the site is served; defaults to the BASE_URL setting.",
+)
 
 
 @seed_cli.command("reference")
@@ -17,3 +24,34 @@ def seed_reference() -> None:
 
     load_reference_data()
     click.echo("Reference data loaded.")
+
+
+@seed_cli.command("demo")
+@base_url_option
+def seed_demo(base_url: str | None) -> None:
+    """Fill the database with demonstration data; a second run does nothing."""
+    from app import demo
+
+    if demo.seed_demo() is None:
+        click.echo("デモデータは読み込み済みです。 / The demo data is already loaded.")
+    else:
+        click.echo("デモデータを読み込みました。 / Demo data loaded.")
+    click.echo()
+    click.echo(demo.sign_in_text(base_url or current_app.config["BASE_URL"]))
+
+
+@seed_cli.command("signins")
+@base_url_option
+def seed_signins(base_url: str | None) -> None:
+    """Print where to open the demo and a sign-in for each role."""
+    from app import demo
+
+    if not demo.demo_is_loaded():
+        click.echo(
+            "デモデータはまだ読み込まれていません。"
+            "`flask --app wsgi seed demo` を実行してください。\n"
+            "The demo data is not loaded yet: run `flask --app wsgi seed demo`.",
+            err=True,
+        )
+        raise SystemExit(1)
+    click.echo(demo.sign_in_text(base_url or current_app.config["BASE_URL"]))

@@ -16,7 +16,13 @@ from app.models.activities import (
     ActivitySession,
     activity_category,
 )
-from app.models.applications import Application, Favourite, FollowUp, InterviewSlot
+from app.models.applications import (
+    Application,
+    Attendance,
+    Favourite,
+    FollowUp,
+    InterviewSlot,
+)
 from app.models.audit import AuditEntry
 from app.models.content import ContentPage, Inquiry, InquiryReply
 from app.models.crawling import CrawledItem, Source
@@ -34,6 +40,7 @@ __all__ = [
     "ActivityLoad",
     "ActivitySession",
     "Application",
+    "Attendance",
     "AuditEntry",
     "Availability",
     "Campaign",

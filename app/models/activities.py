@@ -66,6 +66,8 @@ class Activity(Reviewable, db.Model):
     capacity: Mapped[int | None] = mapped_column(sa.Integer)
     cost_yen: Mapped[int | None] = mapped_column(sa.Integer)
     cost_note: Mapped[str | None] = mapped_column(sa.String(200))
+    # Light paid work (謝礼, 配分金) pays the participant; cost is what they pay.
+    pay_note: Mapped[str | None] = mapped_column(sa.String(200))
     what_to_bring: Mapped[str | None] = mapped_column(sa.String(300))
     application_deadline: Mapped[date | None] = mapped_column(sa.Date, index=True)
     requires_interview: Mapped[bool] = mapped_column(default=False)

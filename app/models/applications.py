@@ -1,6 +1,6 @@
 """Applications to activities, interviews, follow-ups and favourites."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -48,6 +48,11 @@ class Application(db.Model):
     follow_up: Mapped["FollowUp | None"] = relationship(
         back_populates="application", uselist=False
     )
+    attendances: Mapped[list["Attendance"]] = relationship(
+        back_populates="application",
+        cascade="all, delete-orphan",
+        order_by="Attendance.occurs_on",
+    )
 
 
 class InterviewSlot(db.Model):
@@ -67,6 +72,32 @@ class InterviewSlot(db.Model):
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     application: Mapped[Application] = relationship(back_populates="interview_slots")
+
+
+class Attendance(db.Model):
+    """Whether an accepted participant came to one meeting of an activity.
+
+    Recurring and multi-session activities meet many times; continuation
+    statistics count the meetings each participant actually attended.
+    """
+
+    __tablename__ = "attendance"
+    __table_args__ = (sa.UniqueConstraint("application_id", "occurs_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("application.id", ondelete="CASCADE"), index=True
+    )
+    # The meeting's date in Tokyo; dated sessions also name the session.
+    occurs_on: Mapped[date] = mapped_column(sa.Date, index=True)
+    session_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("activity_session.id", ondelete="SET NULL")
+    )
+    attended: Mapped[bool]
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="attendances")
 
 
 class FollowUp(db.Model):
@@ -98,4 +129,5 @@ class Favourite(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    participant: Mapped["Participant"] = relationship()  # noqa: F821
     activity: Mapped["Activity"] = relationship()  # noqa: F821

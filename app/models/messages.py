@@ -10,10 +10,10 @@ from app.models.types import ThreadSide, UTCDateTime, enum_column, utcnow
 
 
 class MessageThread(db.Model):
-    """A conversation between a participant and an organisation or the platform.
+    """A conversation between two of: a participant, an organisation, the platform.
 
-    Platform threads have no organisation; they carry messages from municipal
-    or Tokyo staff.
+    The platform side is municipal or Tokyo staff; ``municipality_id`` names
+    the municipality whose staff may read and answer such a thread.
     """
 
     __tablename__ = "message_thread"
@@ -26,6 +26,9 @@ class MessageThread(db.Model):
     organisation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organisation.id"), index=True
     )
+    municipality_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("municipality.id"), index=True
+    )
     activity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("activity.id"))
     application_id: Mapped[int | None] = mapped_column(sa.ForeignKey("application.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -37,6 +40,8 @@ class MessageThread(db.Model):
 
     participant: Mapped["Participant | None"] = relationship()  # noqa: F821
     organisation: Mapped["Organisation | None"] = relationship()  # noqa: F821
+    activity: Mapped["Activity | None"] = relationship()  # noqa: F821
+    application: Mapped["Application | None"] = relationship()  # noqa: F821
     messages: Mapped[list["Message"]] = relationship(
         back_populates="thread",
         cascade="all, delete-orphan",

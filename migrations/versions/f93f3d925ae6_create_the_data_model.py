@@ -1,8 +1,8 @@
 """Create the data model
 
-Revision ID: 72e5245ec8e4
+Revision ID: f93f3d925ae6
 Revises: 
-Create Date: 2026-12-03 16:26:51.953149
+Create Date: 2026-12-03 16:53:53.321828
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '72e5245ec8e4'
+revision = 'f93f3d925ae6'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -288,6 +288,7 @@ def upgrade():
     sa.Column('capacity', sa.Integer(), nullable=True),
     sa.Column('cost_yen', sa.Integer(), nullable=True),
     sa.Column('cost_note', sa.String(length=200), nullable=True),
+    sa.Column('pay_note', sa.String(length=200), nullable=True),
     sa.Column('what_to_bring', sa.String(length=300), nullable=True),
     sa.Column('application_deadline', sa.Date(), nullable=True),
     sa.Column('requires_interview', sa.Boolean(), nullable=False),
@@ -624,6 +625,24 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_story_published_at'), ['published_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_story_review_state'), ['review_state'], unique=False)
 
+    op.create_table('attendance',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('occurs_on', sa.Date(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=True),
+    sa.Column('attended', sa.Boolean(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['application_id'], ['application.id'], name=op.f('fk_attendance_application_id_application'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['account.id'], name=op.f('fk_attendance_recorded_by_id_account')),
+    sa.ForeignKeyConstraint(['session_id'], ['activity_session.id'], name=op.f('fk_attendance_session_id_activity_session'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attendance')),
+    sa.UniqueConstraint('application_id', 'occurs_on', name=op.f('uq_attendance_application_id_occurs_on'))
+    )
+    with op.batch_alter_table('attendance', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attendance_application_id'), ['application_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attendance_occurs_on'), ['occurs_on'], unique=False)
+
     op.create_table('follow_up',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=False),
@@ -656,6 +675,7 @@ def upgrade():
     sa.Column('subject', sa.String(length=200), nullable=False),
     sa.Column('participant_id', sa.Integer(), nullable=True),
     sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('municipality_id', sa.Integer(), nullable=True),
     sa.Column('activity_id', sa.Integer(), nullable=True),
     sa.Column('application_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -664,12 +684,14 @@ def upgrade():
     sa.Column('organisation_read_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['activity_id'], ['activity.id'], name=op.f('fk_message_thread_activity_id_activity')),
     sa.ForeignKeyConstraint(['application_id'], ['application.id'], name=op.f('fk_message_thread_application_id_application')),
+    sa.ForeignKeyConstraint(['municipality_id'], ['municipality.id'], name=op.f('fk_message_thread_municipality_id_municipality')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_message_thread_organisation_id_organisation')),
     sa.ForeignKeyConstraint(['participant_id'], ['participant.id'], name=op.f('fk_message_thread_participant_id_participant')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_message_thread'))
     )
     with op.batch_alter_table('message_thread', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_message_thread_last_message_at'), ['last_message_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_message_thread_municipality_id'), ['municipality_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_message_thread_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_message_thread_participant_id'), ['participant_id'], unique=False)
 
@@ -699,6 +721,7 @@ def downgrade():
     with op.batch_alter_table('message_thread', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_message_thread_participant_id'))
         batch_op.drop_index(batch_op.f('ix_message_thread_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_message_thread_municipality_id'))
         batch_op.drop_index(batch_op.f('ix_message_thread_last_message_at'))
 
     op.drop_table('message_thread')
@@ -707,6 +730,11 @@ def downgrade():
 
     op.drop_table('interview_slot')
     op.drop_table('follow_up')
+    with op.batch_alter_table('attendance', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attendance_occurs_on'))
+        batch_op.drop_index(batch_op.f('ix_attendance_application_id'))
+
+    op.drop_table('attendance')
     with op.batch_alter_table('story', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_story_review_state'))
         batch_op.drop_index(batch_op.f('ix_story_published_at'))
