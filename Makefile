@@ -10,9 +10,9 @@ PORT ?= 5000
 .PHONY: run test setup install install-dev translations translations-update db demo lint format clean
 
 ## Set up everything, load the demo data and serve it on http://127.0.0.1:5000
-run: install translations db demo
-	@$(FLASK) seed signins --base-url http://$(HOST):$(PORT)
-	$(FLASK) run --host $(HOST) --port $(PORT)
+run: install translations db
+	@$(FLASK) seed demo --base-url http://$(HOST):$(PORT)
+	@$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Run the whole test suite on real PostgreSQL, Redis, SMTP and Chromium
 test: install-dev translations
@@ -53,7 +53,7 @@ db: install
 	$(FLASK) seed reference
 
 demo: db
-	$(FLASK) seed demo
+	$(FLASK) seed demo --base-url http://$(HOST):$(PORT)
 
 lint: install-dev
 	$(BIN)/ruff check .
