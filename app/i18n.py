@@ -1,6 +1,6 @@
 """Language and time-zone choice for each request."""
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import lazy_gettext  # noqa: F401  (re-exported for modules)
 from flask_login import current_user
 
@@ -10,6 +10,9 @@ LANGUAGE_SESSION_KEY = "language"
 def select_locale() -> str:
     """Japanese unless the visitor chose another language on the page."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        # Mail rendered on a worker sets its language with force_locale.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.args.get("lang")
     if chosen in languages:
         session[LANGUAGE_SESSION_KEY] = chosen

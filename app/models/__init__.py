@@ -2,10 +2,12 @@
 
 from app.models.accounts import (
     Account,
+    AccountToken,
     Availability,
     LoadLimit,
     NotificationPreference,
     Participant,
+    RecoveryCode,
     Staff,
     participant_interest,
 )
@@ -35,6 +37,7 @@ from app.models.review import Revision
 
 __all__ = [
     "Account",
+    "AccountToken",
     "Activity",
     "ActivityImage",
     "ActivityLoad",
@@ -66,6 +69,7 @@ __all__ = [
     "OrganisationMember",
     "Participant",
     "PushSubscription",
+    "RecoveryCode",
     "Revision",
     "Source",
     "Staff",

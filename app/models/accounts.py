@@ -6,8 +6,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from app import passwords
 from app.extensions import db
 from app.models.types import (
     AccountStatus,
@@ -15,6 +15,7 @@ from app.models.types import (
     DigestFrequency,
     StaffLevel,
     TextSize,
+    TokenPurpose,
     UTCDateTime,
     enum_column,
     utcnow,
@@ -50,7 +51,14 @@ class Account(UserMixin, db.Model):
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Staff two-factor sign-in: the TOTP secret, when enrolment finished, and
+    # the last time step accepted so that a code cannot be replayed.
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # When the terms of use and the privacy policy were accepted.
+    consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmation_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str] = mapped_column(sa.String(5), default="ja")
     # Display settings live on the account so they follow the person.
     text_size: Mapped[TextSize] = mapped_column(
@@ -66,7 +74,7 @@ class Account(UserMixin, db.Model):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     staff: Mapped["Staff | None"] = relationship(
-        back_populates="account", uselist=False
+        back_populates="account", uselist=False, foreign_keys="Staff.account_id"
     )
     participant: Mapped["Participant | None"] = relationship(
         back_populates="account", uselist=False, foreign_keys="Participant.account_id"
@@ -93,13 +101,61 @@ class Account(UserMixin, db.Model):
         return self.staff is not None and not self.staff.disabled
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = passwords.hash_password(password)
         self.password_changed_at = utcnow()
 
     def check_password(self, password: str) -> bool:
+        """Verify a password, upgrading the stored hash if its parameters aged."""
         if not self.password_hash:
+            passwords.burn_time()
             return False
-        return check_password_hash(self.password_hash, password)
+        if not passwords.verify_password(self.password_hash, password):
+            return False
+        if passwords.needs_rehash(self.password_hash):
+            self.password_hash = passwords.hash_password(password)
+        return True
+
+
+class AccountToken(db.Model):
+    """A secret sent in a link: e-mail confirmation, password reset, invitation.
+
+    Only a hash of the secret is stored; a token works once and until it
+    expires. Invitations may name an address that has no account yet.
+    """
+
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(
+        enum_column(TokenPurpose, name="purpose"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    account_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    # Purpose-specific details, such as the organisation and role of an invitation.
+    payload: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    account: Mapped["Account | None"] = relationship(foreign_keys=[account_id])
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for a lost two-factor device."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Staff(db.Model):
@@ -125,9 +181,12 @@ class Staff(db.Model):
     name: Mapped[str] = mapped_column(sa.String(100))
     department: Mapped[str | None] = mapped_column(sa.String(100))
     disabled: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    account: Mapped[Account] = relationship(back_populates="staff")
+    account: Mapped[Account] = relationship(
+        back_populates="staff", foreign_keys=[account_id]
+    )
     municipality: Mapped["Municipality | None"] = relationship()  # noqa: F821
 
     def __str__(self) -> str:

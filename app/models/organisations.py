@@ -25,11 +25,14 @@ class Organisation(Reviewable, db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     postal_code: Mapped[str | None] = mapped_column(sa.String(8))
     address: Mapped[str | None] = mapped_column(sa.String(200))
+    representative: Mapped[str | None] = mapped_column(sa.String(100))
     contact_name: Mapped[str | None] = mapped_column(sa.String(100))
     phone: Mapped[str | None] = mapped_column(sa.String(20))
     email: Mapped[str | None] = mapped_column(sa.String(254))
     website: Mapped[str | None] = mapped_column(sa.String(500))
     logo_path: Mapped[str | None] = mapped_column(sa.String(200))
+    # Set when the organisation closes; its open activities close with it.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow

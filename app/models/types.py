@@ -178,3 +178,11 @@ class TextSize(enum.StrEnum):
     STANDARD = "standard"
     LARGE = "large"
     LARGEST = "largest"
+
+
+class TokenPurpose(enum.StrEnum):
+    CONFIRM_EMAIL = "confirm_email"
+    RESET_PASSWORD = "reset_password"
+    CHANGE_EMAIL = "change_email"
+    STAFF_INVITATION = "staff_invitation"
+    MEMBER_INVITATION = "member_invitation"
