@@ -14,8 +14,7 @@ import functools
 import itertools
 from datetime import UTC, datetime, timedelta
 
-from werkzeug.security import generate_password_hash
-
+from app import passwords
 from app.extensions import db
 from app.models import (
     Account,
@@ -53,7 +52,7 @@ def _next() -> int:
 @functools.cache
 def _password_hash(password: str) -> str:
     # Hashing is slow on purpose; one hash per password serves every account.
-    return generate_password_hash(password)
+    return passwords.hash_password(password)
 
 
 def _save(record):
