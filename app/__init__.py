@@ -15,6 +15,7 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     configure_settings(app, overrides)
     configure_logging(app)
     configure_extensions(app)
+    configure_security(app)
     configure_templates(app)
     configure_blueprints(app)
     configure_admin(app)
@@ -58,6 +59,12 @@ def configure_extensions(app: Flask) -> None:
     login_manager.login_view = "public.sign_in"
     login_manager.login_message = i18n.lazy_gettext("Please sign in to continue.")
     login_manager.session_protection = "strong"
+
+
+def configure_security(app: Flask) -> None:
+    from app import security
+
+    security.init_app(app)
 
 
 def configure_templates(app: Flask) -> None:

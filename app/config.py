@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -37,11 +38,13 @@ def from_environment(instance_path: str) -> dict:
     # Heroku-style URLs name the driver "postgres"; SQLAlchemy wants psycopg 3.
     if database_url.startswith(("postgres://", "postgresql://")):
         database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+    base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    https = base_url.startswith("https://")
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
-        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "BASE_URL": base_url,
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
@@ -54,7 +57,12 @@ def from_environment(instance_path: str) -> dict:
             "MAIL_OUTBOX_DIR", str(Path(instance_path) / "outbox")
         ),
         "JOB_TIMEOUT": int(os.environ.get("JOB_TIMEOUT", "600")),
-        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
+        # Cookies are marked Secure whenever the site is served over HTTPS.
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", https),
+        "REMEMBER_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", https),
+        # How many proxies (load balancers) in front of the app set
+        # X-Forwarded-For and X-Forwarded-Proto.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
     }
 
@@ -75,6 +83,10 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+    # Failed sign-ins allowed before a pause, per e-mail address and per client.
+    "SIGN_IN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
+    "SIGN_IN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
     "WTF_CSRF_TIME_LIMIT": None,
     "FLASK_ADMIN_SWATCH": "default",
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,

@@ -1,6 +1,8 @@
 """Extension objects, created once and initialised by the app factory."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,3 +29,7 @@ migrate = Migrate()
 babel = Babel()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+# Limits are declared on the views that need them (sign-in forms); nothing is
+# limited by default. Storage is Redis when configured, memory otherwise.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

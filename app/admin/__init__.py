@@ -6,6 +6,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.security import csp_nonce
 
 
 def init_admin(app: Flask) -> None:
@@ -21,6 +22,7 @@ def init_admin(app: Flask) -> None:
     admin = Admin(
         name=_l("Tokyo Tsunagari Navi console"),
         index_view=ConsoleIndexView(name=_l("Home"), url="/admin"),
+        csp_nonce_generator=csp_nonce,
         theme=Bootstrap4Theme(
             base_template="admin/console_base.html", swatch="default"
         ),

@@ -22,7 +22,7 @@ from app.models.types import (
 )
 
 
-def _session_token() -> str:
+def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
@@ -46,7 +46,7 @@ class Account(UserMixin, db.Model):
     )
     # Changing this token signs out every other session of the account.
     session_token: Mapped[str] = mapped_column(
-        sa.String(64), unique=True, default=_session_token
+        sa.String(64), unique=True, default=new_session_token
     )
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,7 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SearchField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SearchField,
+    StringField,
+)
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from app.models.types import TextSize
@@ -42,6 +49,7 @@ class SignInForm(FlaskForm):
         ],
         render_kw={"autocomplete": "current-password"},
     )
+    remember = BooleanField(_l("Stay signed in on this device"))
     next = HiddenField()
 
 

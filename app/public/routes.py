@@ -4,17 +4,27 @@ import logging
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
-from app import accounts, schedules, search
+from app import accounts, audit, schedules, search
 from app.display import change_display, current_display, keep_in_session
 from app.extensions import db
 from app.i18n import LANGUAGE_SESSION_KEY
 from app.models.types import ScheduleKind, TextSize
 from app.public import bp
 from app.public.forms import DisplayForm, SearchForm, SignInForm, SignOutForm
+from app.security import limit_sign_in
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +86,7 @@ def activity(activity_id: int):
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limit_sign_in
 def sign_in():
     if current_user.is_authenticated:
         return redirect(_landing(current_user), 303)
@@ -85,7 +96,10 @@ def sign_in():
     if form.validate_on_submit():
         account = accounts.authenticate(form.email.data, form.password.data)
         if account is not None:
-            login_user(account)
+            # A new session at sign-in, so a session planted before it
+            # (session fixation) never becomes a signed-in one.
+            _restart_session()
+            login_user(account, remember=form.remember.data)
             accounts.record_sign_in(account)
             flash(_("You are signed in."), "success")
             return redirect(_safe_path(form.next.data) or _landing(account), 303)
@@ -99,19 +113,65 @@ def sign_in():
 def sign_out():
     form = SignOutForm()
     if form.validate_on_submit() and current_user.is_authenticated:
-        account_id = current_user.id
-        display = current_display()
-        language = session.get(LANGUAGE_SESSION_KEY)
-        session.clear()
-        logout_user()
-        # The screen keeps its language and text size: they are about the
-        # screen, not the person who just left it.
-        keep_in_session(display)
-        if language:
-            session[LANGUAGE_SESSION_KEY] = language
-        logger.info("account %s signed out", account_id)
+        account = current_user._get_current_object()
+        _end_session()
+        audit.record("sign_out", account, actor=account)
+        db.session.commit()
+        logger.info("account %s signed out", account.id)
         flash(_("You have signed out."), "success")
-    return redirect(url_for(".home"), 303)
+    response = redirect(url_for(".home"), 303)
+    _forget_remembered_sign_in(response)
+    return response
+
+
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    """Sign out on every device, for a lost phone or a shared computer."""
+    form = SignOutForm()
+    if not form.validate_on_submit():
+        abort(400)
+    accounts.sign_out_everywhere(current_user._get_current_object())
+    _end_session()
+    flash(_("You have signed out on every device."), "success")
+    response = redirect(url_for(".home"), 303)
+    _forget_remembered_sign_in(response)
+    return response
+
+
+def _restart_session() -> None:
+    """Empty the session but keep the screen's language and display settings.
+
+    They are about the screen, not the person who signs in or out on it.
+    """
+    display = current_display()
+    language = session.get(LANGUAGE_SESSION_KEY)
+    session.clear()
+    keep_in_session(display)
+    if language:
+        session[LANGUAGE_SESSION_KEY] = language
+
+
+def _end_session() -> None:
+    logout_user()
+    _restart_session()
+
+
+def _forget_remembered_sign_in(response) -> None:
+    """Delete the remember-me cookie with the attributes it was set with.
+
+    A browser only drops a cookie whose path and domain match, so the
+    deletion repeats them, with SameSite and Secure for good measure.
+    """
+    config = current_app.config
+    response.delete_cookie(
+        config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+        path=config.get("REMEMBER_COOKIE_PATH", "/"),
+        domain=config.get("REMEMBER_COOKIE_DOMAIN"),
+        secure=config.get("REMEMBER_COOKIE_SECURE", False),
+        httponly=True,
+        samesite=config.get("REMEMBER_COOKIE_SAMESITE"),
+    )
 
 
 @bp.post("/display")

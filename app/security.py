@@ -1,0 +1,121 @@
+"""Protections every response and every sign-in form share.
+
+Security headers on each response, proxy awareness behind a load balancer,
+and the limits on failed sign-ins.
+"""
+
+import logging
+import secrets
+from functools import wraps
+
+from flask import Flask, current_app, g, render_template, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.extensions import limiter
+
+logger = logging.getLogger(__name__)
+
+# Scripts and styles come only from this site; Flask-Admin's few inline
+# scripts carry a per-response nonce. Inline style attributes are allowed in
+# the console only, where Flask-Admin's widgets set them; never inline script.
+CSP = (
+    "default-src 'self'; "
+    "script-src 'self' 'nonce-{nonce}'; "
+    "style-src 'self'{inline_styles}; "
+    "img-src 'self' data:; "
+    "font-src 'self'; "
+    "connect-src 'self'; "
+    "object-src 'none'; "
+    "base-uri 'self'; "
+    "form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def init_app(app: Flask) -> None:
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://"
+    )
+    # A rate-limit store that is down must not lock everyone out.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    limiter.init_app(app)
+
+    app.after_request(add_security_headers)
+    app.register_error_handler(429, too_many_attempts)
+
+
+def csp_nonce() -> str:
+    """The nonce for this response's inline scripts, made on first use."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def add_security_headers(response):
+    console = request.path.startswith("/admin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        CSP.format(
+            nonce=csp_nonce(), inline_styles=" 'unsafe-inline'" if console else ""
+        ),
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+    )
+    if request.is_secure:
+        response.headers.setdefault(
+            "Strict-Transport-Security", "max-age=63072000; includeSubDomains"
+        )
+    return response
+
+
+def _submitted_address() -> str:
+    address = (request.form.get("email") or "").strip().lower()
+    return f"sign-in:{address[:254]}"
+
+
+def _failed(response) -> bool:
+    # A successful sign-in redirects; every other answer counts as a failure.
+    return response.status_code not in (301, 302, 303)
+
+
+def limit_sign_in(view):
+    """Limit failed sign-ins per submitted address and per client address.
+
+    The same limits apply whether or not an account has that address, so the
+    limit itself reveals nothing.
+    """
+    per_account = limiter.limit(
+        lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
+        key_func=_submitted_address,
+        methods=["POST"],
+        deduct_when=_failed,
+        scope="sign-in-account",
+    )
+    per_address = limiter.limit(
+        lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"],
+        methods=["POST"],
+        deduct_when=_failed,
+        scope="sign-in-address",
+    )
+
+    @wraps(view)
+    def limited(*args, **kwargs):
+        return view(*args, **kwargs)
+
+    return per_address(per_account(limited))
+
+
+def too_many_attempts(error):
+    logger.info(
+        "sign-in attempts limited for %s at %s", request.remote_addr, request.path
+    )
+    return render_template("errors/too_many_attempts.html"), 429
