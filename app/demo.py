@@ -1088,14 +1088,18 @@ class _Builder:
             if self.rng.random() < 0.5:
                 activity.application_deadline = self.day(starts - 2)
         activity.recurrence_starts_on = self.day(starts)
+        # The same draws as before, so the rest of the demo stays as it was;
+        # holiday closures are now flags the schedule itself honours.
         notes = [
-            "祝日はお休みです。",
-            "8月はお休みです。",
-            "年末年始はお休みです。",
+            "holidays",
+            "夏休みの期間は、日程が変わることがあります。",
+            "year_end",
             None,
         ]
         note = "雨天中止です。" if outdoors else self.rng.choice(notes)
-        activity.schedule_note = note
+        activity.skips_public_holidays = note == "holidays"
+        activity.skips_year_end = note == "year_end"
+        activity.schedule_note = None if note in ("holidays", "year_end") else note
         if activity.recurrence_ends_on:
             self.close_if_over(activity, timing, activity.recurrence_ends_on)
         return starts

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
 
+import jpholiday
 from babel.dates import format_skeleton, get_day_names
 from dateutil.rrule import rrule, rrulestr
 from flask_babel import get_locale, pgettext
@@ -319,11 +320,14 @@ def upcoming_dates(
     start_time: time | None = None,
     end_time: time | None = None,
     count: int = 5,
+    skip_public_holidays: bool = False,
+    skip_year_end: bool = False,
 ) -> list[tuple[datetime, datetime | None]]:
     """The next ``count`` meetings starting at or after ``after``.
 
     Each is a pair of aware Tokyo datetimes (start, end or None), ready for
-    ``format_span``. A broken rule gives an empty list.
+    ``format_span``. Public holidays and the New Year closure are left out
+    when asked. A broken rule gives an empty list.
     """
     if not text:
         return []
@@ -336,11 +340,20 @@ def upcoming_dates(
             now = now.replace(tzinfo=TOKYO)
         found = []
         # Some mistakes (BYDAY=9SA) only surface while dateutil iterates.
-        for start in parsed.rule.xafter(now, count=count, inc=True):
+        # A bounded look-ahead: a rule whose every date is a holiday must not
+        # loop for ever.
+        candidates = parsed.rule.xafter(now, count=count + 60, inc=True)
+        for start in candidates:
             start = start.replace(tzinfo=TOKYO)
             if ends_on and start.date() > ends_on:
                 break
+            if skip_public_holidays and jpholiday.is_holiday(start.date()):
+                continue
+            if skip_year_end and is_year_end(start.date()):
+                continue
             found.append((start, _end_of(start, start_time, end_time)))
+            if len(found) == count:
+                break
     except RuleError as exc:
         logger.warning("cannot read recurrence rule: %s", exc)
         return []
@@ -348,6 +361,11 @@ def upcoming_dates(
         logger.warning("cannot expand recurrence rule %r: %s", text, exc)
         return []
     return found
+
+
+def is_year_end(day: date) -> bool:
+    """Within the New Year closure of public buildings, 29 December to 3 January."""
+    return (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)
 
 
 def _end_of(start: datetime, start_time: time | None, end_time: time | None):

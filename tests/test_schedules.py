@@ -1,7 +1,7 @@
 """Recurrence rules in words, and the next dates they give."""
 
 import time as clock
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 import pytest
 
@@ -176,3 +176,47 @@ def test_a_rule_matching_no_real_day_answers_at_once():
 
     assert dates == []
     assert clock.monotonic() - started < 2
+
+
+def test_public_holidays_can_be_left_out_of_a_weekly_rule():
+    # Mondays from 2027-01-04: 11 January 2027 is 成人の日.
+    dates = upcoming_dates(
+        "FREQ=WEEKLY;BYDAY=MO",
+        after=datetime(2027, 1, 3, tzinfo=UTC),
+        starts_on=date(2027, 1, 4),
+        start_time=time(10, 0),
+        count=3,
+        skip_public_holidays=True,
+    )
+    assert [start.date() for start, _ in dates] == [
+        date(2027, 1, 4),
+        date(2027, 1, 18),
+        date(2027, 1, 25),
+    ]
+
+
+def test_the_new_year_closure_can_be_left_out_of_a_daily_rule():
+    dates = upcoming_dates(
+        "FREQ=DAILY",
+        after=datetime(2026, 12, 27, tzinfo=UTC),
+        starts_on=date(2026, 12, 27),
+        start_time=time(9, 0),
+        count=4,
+        skip_year_end=True,
+    )
+    assert [start.date() for start, _ in dates] == [
+        date(2026, 12, 27),
+        date(2026, 12, 28),
+        date(2027, 1, 4),
+        date(2027, 1, 5),
+    ]
+
+
+def test_a_rule_whose_dates_are_all_holidays_ends_without_looping():
+    dates = upcoming_dates(
+        "FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=1",
+        after=datetime(2026, 12, 1, tzinfo=UTC),
+        starts_on=date(2027, 1, 1),
+        skip_public_holidays=True,
+    )
+    assert dates == []

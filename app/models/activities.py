@@ -61,6 +61,14 @@ class Activity(Reviewable, db.Model):
     recurrence_end_time: Mapped[time | None] = mapped_column(sa.Time)
     recurrence_starts_on: Mapped[date | None] = mapped_column(sa.Date)
     recurrence_ends_on: Mapped[date | None] = mapped_column(sa.Date)
+    # Many groups rest on public holidays and over the New Year (12/29-1/3,
+    # when public buildings close); those dates are left out of the rule.
+    skips_public_holidays: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )
+    skips_year_end: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )
     schedule_note: Mapped[str | None] = mapped_column(sa.String(200))
 
     capacity: Mapped[int | None] = mapped_column(sa.Integer)

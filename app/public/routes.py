@@ -14,16 +14,35 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app import accounts, audit, schedules, search
+from app import accounts, audit, schedules, search, tokens
 from app.display import change_display, current_display, keep_in_session
 from app.extensions import db
 from app.i18n import LANGUAGE_SESSION_KEY
-from app.models.types import ScheduleKind, TextSize
+from app.models import ContentPage
+from app.models.types import (
+    AccountStatus,
+    ContentStatus,
+    ScheduleKind,
+    TextSize,
+    TokenPurpose,
+)
 from app.public import bp
-from app.public.forms import DisplayForm, SearchForm, SignInForm, SignOutForm
+from app.public.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    DisplayForm,
+    EmailOnlyForm,
+    RegisterForm,
+    ResetPasswordForm,
+    SearchForm,
+    SignInForm,
+    SignOutForm,
+    WithdrawForm,
+)
 from app.security import limit_sign_in
 
 logger = logging.getLogger(__name__)
@@ -70,6 +89,8 @@ def activity(activity_id: int):
             ends_on=activity.recurrence_ends_on,
             start_time=activity.recurrence_start_time,
             end_time=activity.recurrence_end_time,
+            skip_public_holidays=activity.skips_public_holidays,
+            skip_year_end=activity.skips_year_end,
         )
     deadline = activity.application_deadline
     recruiting = activity.closed_at is None and (
@@ -191,11 +212,14 @@ def not_found(error):
 
 
 def _landing(account) -> str:
-    """Where an account starts: the staff console, its organisation, or home."""
+    """Where an account starts: the staff console, its organisation, its my
+    page, or home."""
     if account.is_staff:
         return url_for("admin.index")
     if account.memberships:
         return url_for("orgs.dashboard")
+    if account.participant is not None:
+        return url_for(".my_page")
     return url_for(".home")
 
 
@@ -213,3 +237,190 @@ def _safe_path(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+# -- Participants' accounts ---------------------------------------------------
+
+# The address a "check your mailbox" page names, so a typo can be spotted.
+MAIL_SENT_TO_KEY = "mail_sent_to"
+CONFIRMED_STATUS_KEY = "confirmed_status"
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for(".my_page"), 303)
+    form = RegisterForm()
+    if form.validate_on_submit():
+        accounts.register_participant(
+            name=form.name.data,
+            furigana=form.furigana.data,
+            email=form.email.data,
+            password=form.password.data,
+            birth_year=form.birth_year.data,
+            municipality_id=form.municipality.data,
+            locale=str(get_locale() or "ja")[:2],
+        )
+        # The same answer whether or not the address was already registered.
+        return _to_check_mail("register", form.email.data)
+    return render_template("public/register.html", form=form)
+
+
+@bp.get("/check-mail/<any(register, confirm, password, email):kind>")
+def check_mail(kind: str):
+    return render_template(
+        "public/check_mail.html", kind=kind, address=session.get(MAIL_SENT_TO_KEY)
+    )
+
+
+@bp.get("/confirm/<token>")
+def confirm(token: str):
+    account = accounts.confirm_email(token)
+    if account is None:
+        return _invalid_link("confirm")
+    # A redirect, so that reloading the result does not reuse the spent link.
+    session[CONFIRMED_STATUS_KEY] = account.status.value
+    return redirect(url_for(".confirmed"), 303)
+
+
+@bp.get("/confirm/done")
+def confirmed():
+    status = session.get(CONFIRMED_STATUS_KEY)
+    if status is None:
+        return redirect(url_for(".home"), 303)
+    return render_template(
+        "public/confirmed.html",
+        pending=status == AccountStatus.PENDING_APPROVAL.value,
+    )
+
+
+@bp.route("/confirm/resend", methods=["GET", "POST"])
+def resend_confirmation():
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        accounts.resend_confirmation(form.email.data)
+        return _to_check_mail("confirm", form.email.data)
+    return render_template("public/resend_confirmation.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        return _to_check_mail("password", form.email.data)
+    return render_template("public/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    if tokens.find(TokenPurpose.RESET_PASSWORD, token) is None:
+        return _invalid_link("password")
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        if accounts.reset_password(token, form.password.data) is None:
+            return _invalid_link("password")
+        if current_user.is_authenticated:
+            _end_session()
+        flash(_("Your password has been changed. Please sign in."), "success")
+        return redirect(url_for(".sign_in"), 303)
+    return render_template("public/reset_password.html", form=form, token=token)
+
+
+@bp.get("/my")
+@login_required
+def my_page():
+    return render_template("public/my_page.html", participant=current_user.participant)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    account = current_user._get_current_object()
+    form = ChangePasswordForm()
+    form.email_for_policy = account.email
+    if form.validate_on_submit():
+        if account.check_password(form.current_password.data):
+            accounts.change_password(account, form.password.data)
+            # The new session token signs out every other device; this one
+            # carries on under the new token.
+            login_user(account)
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for(".my_page"), 303)
+        form.current_password.errors.append(_("The password is not correct."))
+    return render_template("public/change_password.html", form=form)
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@login_required
+def change_email():
+    account = current_user._get_current_object()
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        if account.check_password(form.current_password.data):
+            accounts.request_email_change(account, form.email.data)
+            return _to_check_mail("email", form.email.data)
+        form.current_password.errors.append(_("The password is not correct."))
+    return render_template("public/change_email.html", form=form)
+
+
+@bp.get("/account/email/confirm/<token>")
+def confirm_email_change(token: str):
+    if accounts.confirm_email_change(token) is None:
+        return _invalid_link("email")
+    flash(_("Your e-mail address has been changed."), "success")
+    if current_user.is_authenticated:
+        return redirect(url_for(".my_page"), 303)
+    return redirect(url_for(".sign_in"), 303)
+
+
+@bp.route("/account/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw():
+    account = current_user._get_current_object()
+    blocking = accounts.sole_owned_organisations(account)
+    form = WithdrawForm()
+    if not account.is_staff and not blocking and form.validate_on_submit():
+        if account.check_password(form.current_password.data):
+            try:
+                accounts.withdraw(account)
+            except accounts.WithdrawalRefused as refused:
+                blocking = refused.organisations
+            else:
+                _end_session()
+                flash(_("You have withdrawn. Thank you for using the service."))
+                return redirect(url_for(".home"), 303)
+        else:
+            form.current_password.errors.append(_("The password is not correct."))
+    return render_template(
+        "public/withdraw.html",
+        form=form,
+        blocking=blocking,
+        is_staff=account.is_staff,
+    )
+
+
+@bp.get("/pages/<slug>")
+def content_page(slug: str):
+    now = datetime.now(UTC)
+    page = db.session.scalar(
+        db.select(ContentPage).where(
+            ContentPage.slug == slug,
+            ContentPage.status == ContentStatus.PUBLISHED,
+            db.or_(ContentPage.publish_at.is_(None), ContentPage.publish_at <= now),
+        )
+    )
+    if page is None:
+        abort(404)
+    paragraphs = [part.strip() for part in page.body.split("\n\n") if part.strip()]
+    return render_template("public/content_page.html", page=page, paragraphs=paragraphs)
+
+
+def _to_check_mail(kind: str, address: str):
+    session[MAIL_SENT_TO_KEY] = accounts.normalise_email(address)
+    return redirect(url_for(".check_mail", kind=kind), 303)
+
+
+def _invalid_link(kind: str):
+    """The page for a link that is unknown, already used or out of date."""
+    return render_template("public/link_invalid.html", kind=kind), 404
