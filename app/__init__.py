@@ -16,6 +16,7 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     configure_logging(app)
     configure_extensions(app)
     configure_security(app)
+    configure_error_pages(app)
     configure_templates(app)
     configure_blueprints(app)
     configure_admin(app)
@@ -67,6 +68,12 @@ def configure_security(app: Flask) -> None:
     security.init_app(app)
 
 
+def configure_error_pages(app: Flask) -> None:
+    from app import errors
+
+    errors.init_app(app)
+
+
 def configure_templates(app: Flask) -> None:
     from app import templating
 
@@ -96,10 +103,11 @@ def configure_jobs(app: Flask) -> None:
 
 
 def configure_cli(app: Flask) -> None:
-    from app.cli import seed_cli
+    from app.cli import accounts_cli, seed_cli
     from app.workers.cli import worker_command
 
     app.cli.add_command(seed_cli)
+    app.cli.add_command(accounts_cli)
     app.cli.add_command(worker_command)
 
 

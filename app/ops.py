@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, redirect, url_for
 from sqlalchemy import text
 
 from app.extensions import db
@@ -11,6 +11,12 @@ from app.workers import jobs
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("ops", __name__)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    # Browsers ask for this address before reading the page's icon link.
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @bp.get("/healthz")
