@@ -90,6 +90,7 @@ def parse_rule(text: str | None, dtstart: datetime | None = None) -> ParsedRule:
             raise RuleError(f"unsupported frequency in {text!r}")
         if int(parts.get("INTERVAL", "1")) < 1:
             raise RuleError(f"interval below one in {text!r}")
+        _check_ranges(parts, text)
         start = dtstart or datetime(2000, 1, 1)
         try:
             parsed = ParsedRule(parts, rrulestr(text, dtstart=start), aware=False)
@@ -103,6 +104,32 @@ def parse_rule(text: str | None, dtstart: datetime | None = None) -> ParsedRule:
     except _RULE_ERRORS as exc:
         raise RuleError(f"{text!r}: {exc}") from exc
     return parsed
+
+
+# The parts a meeting schedule needs. Times come from their own fields, and
+# year-day or week-number rules can combine into ones that match no date, for
+# which dateutil searches every year up to 9999 on each page view.
+_SUPPORTED = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS"}
+_SUPPORTED |= {"UNTIL", "COUNT", "WKST"}
+
+# The values each list part may take; dateutil accepts others (BYMONTH=13).
+_RANGES = {
+    "BYMONTH": (1, 12, False),
+    "BYMONTHDAY": (1, 31, True),
+    "BYSETPOS": (1, 366, True),
+}
+
+
+def _check_ranges(parts: dict[str, str], text: str) -> None:
+    unsupported = set(parts) - _SUPPORTED
+    if unsupported:
+        raise RuleError(f"unsupported parts {sorted(unsupported)} in {text!r}")
+    for name, (low, high, signed) in _RANGES.items():
+        for item in filter(None, parts.get(name, "").split(",")):
+            value = int(item)
+            size = abs(value) if signed else value
+            if not low <= size <= high or (signed and value == 0 and low > 0):
+                raise RuleError(f"{name}={item} is out of range in {text!r}")
 
 
 def _matches_no_day(parts: dict[str, str]) -> bool:

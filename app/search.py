@@ -29,16 +29,35 @@ def tokyo_today() -> date:
     return datetime.now(TOKYO).date()
 
 
+# Ids are 32-bit integers on PostgreSQL; a larger number in an address is
+# simply an activity that does not exist.
+MAX_ID = 2**31 - 1
+
+
 def public_activities() -> sa.Select:
-    """Activities anyone may open: approved, in a municipality that has joined.
+    """Activities anyone may open: approved, in a municipality that has joined,
+    and run by an approved organisation (or imported without one).
 
     An activity that stopped recruiting stays visible so that links to it
     keep working; the page says recruiting has ended.
     """
+    organisation_ok = sa.or_(
+        Activity.organisation_id.is_(None),
+        Activity.organisation.has(
+            sa.and_(
+                Organisation.review_state == ReviewState.PUBLISHED,
+                Organisation.closed_at.is_(None),
+            )
+        ),
+    )
     return (
         sa.select(Activity)
         .join(Activity.municipality)
-        .where(Activity.review_state == ReviewState.PUBLISHED, Municipality.is_active)
+        .where(
+            Activity.review_state == ReviewState.PUBLISHED,
+            Municipality.is_active,
+            organisation_ok,
+        )
     )
 
 
@@ -100,6 +119,8 @@ def search_activities(query: str | None) -> sa.Select:
 
 def public_activity(activity_id: int) -> Activity | None:
     """One public activity with everything its page shows, or None."""
+    if not 0 < activity_id <= MAX_ID:
+        return None
     return db.session.scalar(
         public_activities()
         .where(Activity.id == activity_id)

@@ -8,7 +8,7 @@ import logging
 import secrets
 from functools import wraps
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, abort, current_app, g, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import limiter
@@ -45,8 +45,22 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     limiter.init_app(app)
 
+    app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
     app.register_error_handler(429, too_many_attempts)
+
+
+def refuse_nul_characters():
+    """Refuse input carrying NUL characters, which no text field can hold.
+
+    PostgreSQL rejects them in any string, so they would otherwise surface as
+    a server error wherever the value reaches a query.
+    """
+    values = [request.path, *(value for _, value in request.args.items(multi=True))]
+    if request.method in ("POST", "PUT", "PATCH"):
+        values.extend(value for _, value in request.form.items(multi=True))
+    if any("\x00" in value for value in values):
+        abort(400)
 
 
 def csp_nonce() -> str:

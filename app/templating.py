@@ -1,7 +1,7 @@
 """Template filters and globals: Japanese dates, times and the page chrome."""
 
 from datetime import date, datetime, time
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
@@ -27,7 +27,12 @@ _ERAS = (
 
 
 def to_tokyo(value: datetime) -> datetime:
-    return value.astimezone(TOKYO)
+    try:
+        return value.astimezone(TOKYO)
+    except OverflowError:
+        # A date at the very end of the calendar (year 9999) cannot move nine
+        # hours on; show it as stored rather than fail the whole page.
+        return value
 
 
 def _locale() -> str:
@@ -131,9 +136,16 @@ def localized(record, field: str = "name") -> str:
 
 
 def _url_with_language(code: str) -> str:
+    """This page in another language.
+
+    The path is re-encoded and given exactly one leading slash, so that a
+    crafted address such as ``/%5Cevil.example`` cannot turn the language
+    link into a link to another site.
+    """
     args = request.args.to_dict()
     args["lang"] = code
-    return f"{request.path}?{urlencode(args)}"
+    path = "/" + quote(request.path, safe="/").lstrip("/")
+    return f"{path}?{urlencode(args)}"
 
 
 def init_app(app: Flask) -> None:

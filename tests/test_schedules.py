@@ -5,7 +5,13 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from app.schedules import describe_recurrence, describe_rule, upcoming_dates
+from app.schedules import (
+    RuleError,
+    describe_recurrence,
+    describe_rule,
+    parse_rule,
+    upcoming_dates,
+)
 from app.templating import TOKYO
 from tests.support.apps import build, dispose, settings
 
@@ -220,3 +226,20 @@ def test_a_rule_whose_dates_are_all_holidays_ends_without_looping():
         skip_public_holidays=True,
     )
     assert dates == []
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=DAILY;BYMONTH=13",
+        "FREQ=MONTHLY;BYMONTHDAY=0",
+        "FREQ=DAILY;BYYEARDAY=366;BYMONTH=1",
+        "FREQ=WEEKLY;BYWEEKNO=1;BYMONTH=6",
+    ],
+)
+def test_rules_that_can_match_no_date_are_refused_at_once(rule):
+    # Refused by reading the rule, not by searching the calendar to 9999.
+    with pytest.raises(RuleError):
+        parse_rule(rule)
+    assert describe_rule(rule) is None
+    assert upcoming_dates(rule, after=datetime(2026, 12, 1, tzinfo=UTC)) == []

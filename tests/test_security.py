@@ -217,3 +217,20 @@ def test_signing_out_everywhere_ends_the_sessions_on_other_devices(app, client):
     assert other_device.get("/orgs/").status_code == 302
     assert client.get("/orgs/").status_code == 302
     assert len(_audit("sign_out_everywhere")) == 1
+
+
+@pytest.mark.parametrize(
+    "url", ["/activities?q=a%00b", "/admin/activities/?search=%00", "/a%00b"]
+)
+def test_nul_characters_in_input_are_refused_as_a_bad_request(client, url):
+    assert client.get(url).status_code == 400
+
+
+def test_nul_characters_in_a_form_are_refused(client):
+    assert _sign_in(client, "a\x00@example.jp").status_code == 400
+
+
+def test_the_language_links_cannot_be_turned_into_links_to_another_site(client):
+    page = client.get("/%5Cevil.example").text
+    assert 'href="/\\evil.example' not in page
+    assert 'href="/%5Cevil.example?lang=en"' in page
