@@ -1,12 +1,39 @@
-"""Signing accounts in: the rules every portal shares."""
+"""Accounts: signing in, and the life of a participant's own account.
+
+Registering, confirming the address, resetting and changing the password,
+changing the address and withdrawing all live here, so the portal, the
+console and the scheduled commands share one set of rules.
+"""
 
 import logging
+import re
+import unicodedata
+from datetime import datetime, timedelta
 
-from app import audit, passwords
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from app import audit, emails, passwords, schedules, tokens
 from app.extensions import db
-from app.models import Account
+from app.models import (
+    Account,
+    AccountToken,
+    Activity,
+    Application,
+    NotificationPreference,
+    Organisation,
+    OrganisationMember,
+    Participant,
+)
 from app.models.accounts import new_session_token
-from app.models.types import AccountStatus, utcnow
+from app.models.types import (
+    AccountStatus,
+    ApplicationState,
+    MemberRole,
+    ScheduleKind,
+    TokenPurpose,
+    utcnow,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -56,3 +83,504 @@ def sign_out_everywhere(account: Account) -> None:
     audit.record("sign_out_everywhere", account, actor=account)
     db.session.commit()
     logger.info("account %s signed out everywhere", account.id)
+
+
+# -- Participants' own accounts -------------------------------------------------
+
+#: Stored in place of the name of a participant who withdrew; the row stays so
+#: that statistics keep their counts.
+WITHDRAWN_NAME = "退会した利用者"
+
+#: Applications still open when a participant withdraws; accepted ones count
+#: only while the activity has a meeting ahead.
+OPEN_APPLICATION_STATES = (
+    ApplicationState.APPLIED,
+    ApplicationState.INTERVIEW_OFFERED,
+    ApplicationState.INTERVIEW_BOOKED,
+    ApplicationState.WAITLISTED,
+)
+
+_KANA_SPACES = re.compile(r"\s+")
+
+
+class WithdrawalRefused(Exception):
+    """The account is the only owner of these organisations."""
+
+    def __init__(self, organisations: list[Organisation]) -> None:
+        super().__init__(", ".join(o.name for o in organisations))
+        self.organisations = organisations
+
+
+def normalise_email(email: str | None) -> str:
+    return (email or "").strip().lower()
+
+
+def normalise_furigana(text: str | None) -> str:
+    """Full-width katakana with single spaces, from whatever kana was typed.
+
+    NFKC turns half-width katakana into full width; hiragana becomes katakana,
+    since many people type a reading in hiragana.
+    """
+    text = unicodedata.normalize("NFKC", text or "")
+    text = "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in text)
+    return _KANA_SPACES.sub(" ", text).strip()
+
+
+def is_katakana(text: str) -> bool:
+    return bool(text) and all("ァ" <= c <= "ヺ" or c in "ー・ " for c in text)
+
+
+def find_by_email(email: str | None) -> Account | None:
+    address = normalise_email(email)
+    if not address:
+        return None
+    return db.session.scalar(db.select(Account).where(Account.email == address))
+
+
+def register_participant(
+    *,
+    name: str,
+    furigana: str,
+    email: str,
+    password: str,
+    birth_year: int,
+    municipality_id: int,
+    locale: str = "ja",
+) -> Account | None:
+    """Create an unconfirmed account with its profile and send the link.
+
+    An address that already has an account gets a note instead, and None is
+    returned; callers answer exactly as for a new address, so the form never
+    reveals who is registered.
+    """
+    address = normalise_email(email)
+    if find_by_email(address) is not None:
+        _tell_owner_of_registration_attempt(address)
+        return None
+
+    account = Account(
+        email=address,
+        status=AccountStatus.UNCONFIRMED,
+        consented_at=utcnow(),
+        locale=locale,
+    )
+    account.set_password(password)
+    participant = Participant(
+        account=account,
+        name=name.strip(),
+        furigana=normalise_furigana(furigana),
+        birth_year=birth_year,
+        municipality_id=municipality_id,
+    )
+    try:
+        # A savepoint, so that losing a race for the address to another
+        # registration leaves the session usable.
+        with db.session.begin_nested():
+            db.session.add(participant)
+    except IntegrityError:
+        logger.info("registration for a taken address lost a race")
+        _tell_owner_of_registration_attempt(address)
+        return None
+    secret = tokens.issue(TokenPurpose.CONFIRM_EMAIL, account=account)
+    # Nobody is signed in yet: the visitor registering is the actor.
+    audit.record("account.registered", account, municipality_id=municipality_id)
+    db.session.commit()
+    logger.info("participant %s registered with account %s", participant.id, account.id)
+    _send_confirmation(account, secret, "confirm_email")
+    return account
+
+
+def _tell_owner_of_registration_attempt(address: str) -> None:
+    # Registering takes a password hash; so does this, so the answer for a
+    # taken address does not come back measurably sooner.
+    passwords.burn_time()
+    account = find_by_email(address)
+    if account is None:
+        return
+    logger.info("registration attempted for the address of account %s", account.id)
+    emails.send(
+        account.email,
+        "registration_attempt",
+        account.locale,
+        sign_in_url=emails.absolute_url("public.sign_in"),
+        forgot_url=emails.absolute_url("public.forgot_password"),
+    )
+
+
+def _send_confirmation(account: Account, secret: str, template: str) -> None:
+    emails.send(
+        account.email,
+        template,
+        account.locale,
+        person_name=account.participant.name if account.participant else "",
+        confirm_url=emails.absolute_url("public.confirm", token=secret),
+        days=tokens.LIFETIMES[TokenPurpose.CONFIRM_EMAIL].days,
+    )
+
+
+def confirm_email(secret: str) -> Account | None:
+    """Use a confirmation link; the account becomes active or awaits approval.
+
+    Returns None when the link is unknown, used or expired.
+    """
+    token = tokens.consume(TokenPurpose.CONFIRM_EMAIL, secret)
+    if token is None or token.account is None:
+        db.session.rollback()
+        return None
+    account = token.account
+    if account.status != AccountStatus.UNCONFIRMED:
+        db.session.commit()
+        return account
+    now = utcnow()
+    account.email_confirmed_at = now
+    participant = account.participant
+    if (
+        participant is not None
+        and participant.municipality.requires_participant_approval
+    ):
+        account.status = AccountStatus.PENDING_APPROVAL
+    else:
+        account.status = AccountStatus.ACTIVE
+        if participant is not None:
+            participant.approved_at = now
+    audit.record(
+        "account.confirmed",
+        account,
+        actor=account,
+        municipality_id=participant.municipality_id if participant else None,
+        status=account.status.value,
+    )
+    db.session.commit()
+    logger.info("account %s confirmed its address: %s", account.id, account.status)
+    return account
+
+
+def resend_confirmation(email: str) -> None:
+    """Send a new link if an unconfirmed account has the address; else nothing."""
+    account = find_by_email(email)
+    if account is None or account.status != AccountStatus.UNCONFIRMED:
+        logger.info("no confirmation link resent: no unconfirmed account")
+        return
+    secret = tokens.issue(TokenPurpose.CONFIRM_EMAIL, account=account)
+    db.session.commit()
+    logger.info("confirmation link resent to account %s", account.id)
+    _send_confirmation(account, secret, "confirm_email")
+
+
+def remind_unconfirmed(after: timedelta, now: datetime | None = None) -> int:
+    """Send one reminder, with a fresh link, to each account left unconfirmed.
+
+    ``confirmation_reminded_at`` is set in the same commit as the new link, so
+    a second run finds nobody to remind. Returns how many were reminded.
+    """
+    now = now or utcnow()
+    waiting = db.session.scalars(
+        db.select(Account).where(
+            Account.status == AccountStatus.UNCONFIRMED,
+            Account.confirmation_reminded_at.is_(None),
+            Account.email.is_not(None),
+            Account.created_at < now - after,
+        )
+    ).all()
+    for account in waiting:
+        secret = tokens.issue(TokenPurpose.CONFIRM_EMAIL, account=account)
+        account.confirmation_reminded_at = now
+        db.session.commit()
+        _send_confirmation(account, secret, "confirm_reminder")
+        logger.info("reminded account %s to confirm its address", account.id)
+    return len(waiting)
+
+
+def remove_unconfirmed(after: timedelta, now: datetime | None = None) -> int:
+    """Delete accounts never confirmed, with their profiles and tokens."""
+    now = now or utcnow()
+    stale = db.session.scalars(
+        db.select(Account).where(
+            Account.status == AccountStatus.UNCONFIRMED,
+            Account.created_at < now - after,
+        )
+    ).all()
+    for account in stale:
+        account_id = account.id
+        participant = account.participant
+        if participant is not None:
+            db.session.delete(participant)
+        db.session.execute(
+            sa.delete(AccountToken).where(AccountToken.account_id == account_id)
+        )
+        db.session.delete(account)
+        audit.record(
+            "account.removed_unconfirmed",
+            object_type="account",
+            object_id=account_id,
+        )
+        logger.info("removed unconfirmed account %s", account_id)
+    db.session.commit()
+    return len(stale)
+
+
+def request_password_reset(email: str) -> None:
+    """E-mail a one-hour reset link if the address has an account.
+
+    Whoever asks gets the same answer; an unconfirmed account gets its
+    confirmation link again instead, since it has nothing to reset yet.
+    """
+    account = find_by_email(email)
+    if account is None or account.status in (
+        AccountStatus.DISABLED,
+        AccountStatus.WITHDRAWN,
+    ):
+        logger.info("password reset asked for an address without a usable account")
+        return
+    if account.status == AccountStatus.UNCONFIRMED:
+        resend_confirmation(account.email)
+        return
+    secret = tokens.issue(TokenPurpose.RESET_PASSWORD, account=account)
+    db.session.commit()
+    logger.info("password reset link sent to account %s", account.id)
+    emails.send(
+        account.email,
+        "reset_password",
+        account.locale,
+        reset_url=emails.absolute_url("public.reset_password", token=secret),
+        minutes=int(tokens.LIFETIMES[TokenPurpose.RESET_PASSWORD].total_seconds())
+        // 60,
+    )
+
+
+def reset_password(secret: str, password: str) -> Account | None:
+    """Use a reset link to set a new password, ending every session.
+
+    Returns None when the link is unknown, used or expired.
+    """
+    token = tokens.consume(TokenPurpose.RESET_PASSWORD, secret)
+    if token is None or token.account is None:
+        db.session.rollback()
+        return None
+    account = token.account
+    _replace_password(account, password)
+    tokens.revoke(account, TokenPurpose.RESET_PASSWORD)
+    audit.record("account.password_reset", account, actor=account)
+    db.session.commit()
+    logger.info("account %s reset its password", account.id)
+    _send_password_changed(account)
+    return account
+
+
+def change_password(account: Account, password: str) -> None:
+    """Set a new password; every session of the account ends.
+
+    The caller signs its own session in again with the new session token.
+    """
+    _replace_password(account, password)
+    tokens.revoke(account, TokenPurpose.RESET_PASSWORD)
+    audit.record("account.password_changed", account, actor=account)
+    db.session.commit()
+    logger.info("account %s changed its password", account.id)
+    _send_password_changed(account)
+
+
+def _replace_password(account: Account, password: str) -> None:
+    account.set_password(password)
+    account.session_token = new_session_token()
+
+
+def _send_password_changed(account: Account) -> None:
+    emails.send(
+        account.email,
+        "password_changed",
+        account.locale,
+        forgot_url=emails.absolute_url("public.forgot_password"),
+    )
+
+
+def request_email_change(account: Account, new_email: str) -> None:
+    """Send a confirmation link to the new address.
+
+    An address that already has an account gets nothing, but the caller
+    answers as if a link went out, so nobody learns whose address it is.
+    """
+    address = normalise_email(new_email)
+    if address == account.email:
+        return
+    if find_by_email(address) is not None:
+        logger.info("account %s asked for an address already in use", account.id)
+        return
+    secret = tokens.issue(
+        TokenPurpose.CHANGE_EMAIL,
+        account=account,
+        email=address,
+        payload={"new_email": address},
+    )
+    audit.record("account.email_change_requested", account, actor=account)
+    db.session.commit()
+    logger.info("account %s asked to change its address", account.id)
+    emails.send(
+        address,
+        "confirm_new_email",
+        account.locale,
+        confirm_url=emails.absolute_url("public.confirm_email_change", token=secret),
+        hours=int(tokens.LIFETIMES[TokenPurpose.CHANGE_EMAIL].total_seconds()) // 3600,
+    )
+
+
+def confirm_email_change(secret: str) -> Account | None:
+    """Use a change link: the address changes and the old one is told.
+
+    Reset links sent to the old address stop working. Returns None when the
+    link is unknown, used or expired, or the address was taken meanwhile.
+    """
+    token = tokens.consume(TokenPurpose.CHANGE_EMAIL, secret)
+    if token is None or token.account is None:
+        db.session.rollback()
+        return None
+    account = token.account
+    new_address = normalise_email(token.payload.get("new_email"))
+    if account.status == AccountStatus.WITHDRAWN or find_by_email(new_address):
+        db.session.commit()
+        logger.info("address change of account %s refused", account.id)
+        return None
+    old_address = account.email
+    account.email = new_address
+    account.email_confirmed_at = utcnow()
+    tokens.revoke(account, TokenPurpose.RESET_PASSWORD, TokenPurpose.CHANGE_EMAIL)
+    audit.record("account.email_changed", account, actor=account)
+    db.session.commit()
+    logger.info("account %s changed its address", account.id)
+    if old_address:
+        emails.send(
+            old_address,
+            "email_changed",
+            account.locale,
+            new_email=new_address,
+            forgot_url=emails.absolute_url("public.forgot_password"),
+        )
+    return account
+
+
+def sole_owned_organisations(account: Account) -> list[Organisation]:
+    """Organisations that would be left without an owner if the account left."""
+    owned = [m.organisation for m in account.memberships if m.role == MemberRole.OWNER]
+    alone = []
+    for organisation in owned:
+        other_owners = db.session.scalar(
+            db.select(sa.func.count())
+            .select_from(OrganisationMember)
+            .join(Account, OrganisationMember.account_id == Account.id)
+            .where(
+                OrganisationMember.organisation_id == organisation.id,
+                OrganisationMember.role == MemberRole.OWNER,
+                OrganisationMember.account_id != account.id,
+                Account.status == AccountStatus.ACTIVE,
+            )
+        )
+        if not other_owners:
+            alone.append(organisation)
+    return alone
+
+
+def withdraw(account: Account) -> None:
+    """Close the account: cancel open applications, erase personal data.
+
+    The participant row stays, anonymised, with its birth year and
+    municipality for statistics; the address is freed for a new registration.
+    Raises WithdrawalRefused when an organisation would be left without owner.
+    """
+    alone = sole_owned_organisations(account)
+    if alone:
+        raise WithdrawalRefused(alone)
+    now = utcnow()
+    participant = account.participant
+    cancelled = []
+    if participant is not None:
+        for application in _open_applications(participant, now):
+            application.state = ApplicationState.CANCELLED
+            application.cancelled_at = now
+            cancelled.append(application)
+            audit.record(
+                "application.cancelled",
+                application,
+                actor=account,
+                municipality_id=application.activity.municipality_id,
+                reason="withdrawal",
+            )
+        notices = [
+            (application.activity, participant.name) for application in cancelled
+        ]
+        _anonymise(participant, now)
+    else:
+        notices = []
+
+    for membership in list(account.memberships):
+        db.session.delete(membership)
+    db.session.execute(
+        sa.delete(NotificationPreference).where(
+            NotificationPreference.account_id == account.id
+        )
+    )
+    tokens.revoke(account, *TokenPurpose)
+    account.email = None
+    account.password_hash = None
+    account.totp_secret = None
+    account.totp_enabled_at = None
+    account.status = AccountStatus.WITHDRAWN
+    account.withdrawn_at = now
+    account.session_token = new_session_token()
+    audit.record(
+        "account.withdrawn",
+        account,
+        actor=account,
+        municipality_id=participant.municipality_id if participant else None,
+        cancelled_applications=[a.id for a in cancelled],
+    )
+    db.session.commit()
+    logger.info(
+        "account %s withdrew; %d applications cancelled", account.id, len(cancelled)
+    )
+    for activity, name in notices:
+        organisation = activity.organisation
+        if organisation is None or not organisation.email:
+            continue
+        emails.send(
+            organisation.email,
+            "application_cancelled_on_withdrawal",
+            "ja",
+            organisation_name=organisation.name,
+            activity_title=activity.title,
+            participant_name=name,
+        )
+
+
+def _open_applications(participant: Participant, now: datetime) -> list[Application]:
+    applications = db.session.scalars(
+        db.select(Application).where(
+            Application.participant_id == participant.id,
+            Application.state.in_(
+                (*OPEN_APPLICATION_STATES, ApplicationState.ACCEPTED)
+            ),
+        )
+    ).all()
+    return [
+        a
+        for a in applications
+        if a.state != ApplicationState.ACCEPTED or _meets_again(a.activity, now)
+    ]
+
+
+def _meets_again(activity: Activity, now: datetime) -> bool:
+    """Whether the activity has a meeting that has not ended yet."""
+    if activity.schedule_kind == ScheduleKind.RECURRING:
+        ends_on = activity.recurrence_ends_on
+        return ends_on is None or ends_on >= now.date()
+    return schedules.next_session(activity.sessions, now) is not None
+
+
+def _anonymise(participant: Participant, now: datetime) -> None:
+    participant.name = WITHDRAWN_NAME
+    participant.furigana = ""
+    participant.phone = None
+    participant.introduction = None
+    participant.interests = []
+    participant.availability = []
+    participant.load_limits = []
+    participant.anonymised_at = now

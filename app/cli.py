@@ -55,3 +55,36 @@ def seed_signins(base_url: str | None) -> None:
         )
         raise SystemExit(1)
     click.echo(demo.sign_in_text(base_url or current_app.config["BASE_URL"]))
+
+
+accounts_cli = AppGroup("accounts", help="Look after participants' accounts.")
+
+
+@accounts_cli.command("clean-unconfirmed")
+@click.option(
+    "--remind-after",
+    "remind_after_days",
+    default=3,
+    show_default=True,
+    help="Days after registering when one reminder is sent.",
+)
+@click.option(
+    "--remove-after",
+    "remove_after_days",
+    default=30,
+    show_default=True,
+    help="Days after registering when an unconfirmed account is removed.",
+)
+def clean_unconfirmed(remind_after_days: int, remove_after_days: int) -> None:
+    """Remind, once, whoever has not confirmed their address; remove the stale.
+
+    Meant for cron, daily; running it twice sends no second reminder.
+    """
+    from datetime import timedelta
+
+    from app import accounts
+
+    removed = accounts.remove_unconfirmed(timedelta(days=remove_after_days))
+    reminded = accounts.remind_unconfirmed(timedelta(days=remind_after_days))
+    logger.info("unconfirmed accounts: %d reminded, %d removed", reminded, removed)
+    click.echo(f"Reminded {reminded}, removed {removed} unconfirmed accounts.")

@@ -9,7 +9,14 @@ import logging
 from importlib import resources
 
 from app.extensions import db
-from app.models import Category, LoadAttribute, LoadLevel, Municipality
+from app.models import (
+    Category,
+    ContentPage,
+    LoadAttribute,
+    LoadLevel,
+    Municipality,
+)
+from app.models.types import ContentKind, ContentStatus
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +43,7 @@ LOAD_ATTRIBUTES = (
         "立ち仕事",
         "Standing",
         (
-            ("ほとんど座って", "Mostly seated"),
+            ("ほとんど座ったまま", "Mostly seated"),
             ("30分ほど立つ", "Up to 30 minutes standing"),
             ("1時間ほど立つ", "Up to an hour standing"),
             ("1時間以上立つ", "More than an hour standing"),
@@ -93,11 +100,69 @@ LOAD_ATTRIBUTES = (
     ),
 )
 
+# Pages the registration form links to. They are created only when missing:
+# staff edit them in the console, and their edits are never overwritten.
+FIXED_PAGES = (
+    (
+        "terms",
+        "利用規約",
+        """この規約は、東京つながりナビ（以下「本サイト」といいます。）を使うときの約束です。
+
+■ 登録
+登録する方は、ご本人の正しい情報を登録してください。
+
+■ してはいけないこと
+・ほかの人になりすますこと
+・お金もうけを目的とした勧誘や宣伝をすること
+・ほかの利用者や団体を傷つける内容を送ること
+
+■ 活動への参加
+活動への参加は、利用者と団体の間の約束です。活動の内容や参加中のけがなどは、団体とご相談ください。
+
+■ 規約の変更
+この規約を変えるときは、本サイトでお知らせします。""",
+    ),
+    (
+        "privacy",
+        "プライバシーポリシー",
+        """本サイトは、お預かりした個人情報を、法令と条例に従って大切に管理します。
+
+■ お預かりする情報
+お名前、ふりがな、生まれた年、お住まいの区市町村、メールアドレスなどです。
+
+■ 使う目的
+・活動のご紹介と、応募の取り次ぎ
+・お知らせの送付
+・区市町村ごとの統計（個人がわからない形に限ります）
+
+■ ほかへの提供
+応募した活動の団体に、応募に必要な範囲でお伝えします。それ以外に、ご本人の同意なく提供することはありません。
+
+■ 退会
+退会すると、お名前などの個人情報を消去します。""",
+    ),
+    (
+        "accessibility",
+        "アクセシビリティ方針",
+        """本サイトは、年齢や障害の有無にかかわらず、誰もが使えることを目指しています。
+
+■ 目標
+日本産業規格 JIS X 8341-3:2016 の適合レベルAAを目標とします。
+
+■ 取り組み
+・文字を大きくしたり、白黒をはっきりさせたりできます
+・ボタンは指で押しやすい大きさにしています
+・JavaScriptを使わなくても、すべての機能を使えます
+・時間の制限や、自動で動く表示は使いません""",
+    ),
+)
+
 
 def load_reference_data() -> None:
     load_municipalities()
     load_categories()
     load_load_attributes()
+    load_fixed_pages()
     db.session.commit()
 
 
@@ -106,6 +171,7 @@ def load_municipalities() -> None:
     text = resources.files("app.data").joinpath("tokyo_municipalities.csv")
     with text.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
+    added = 0
     for row in rows:
         municipality = existing.get(row["code5"])
         if municipality is None:
@@ -113,13 +179,15 @@ def load_municipalities() -> None:
             # The pilot municipalities are switched on from the start.
             municipality.is_active = row["pilot"] == "yes"
             db.session.add(municipality)
-            logger.info("added municipality %s %s", row["code5"], row["name"])
+            added += 1
         municipality.code6 = row["code6"]
         municipality.name = row["name"]
         municipality.kana = row["kana"]
         municipality.kind = row["kind"]
         municipality.region = row["region"]
         municipality.is_pilot = row["pilot"] == "yes"
+    if added:
+        logger.info("added %d municipalities", added)
 
 
 def load_categories() -> None:
@@ -154,3 +222,21 @@ def load_load_attributes() -> None:
                 attribute.levels.append(level)
             level.label = label
             level.label_en = label_en
+
+
+def load_fixed_pages() -> None:
+    taken = set(db.session.scalars(db.select(ContentPage.slug)))
+    for order, (slug, title, body) in enumerate(FIXED_PAGES):
+        if slug in taken:
+            continue
+        db.session.add(
+            ContentPage(
+                kind=ContentKind.PAGE,
+                slug=slug,
+                title=title,
+                body=body,
+                status=ContentStatus.PUBLISHED,
+                sort_order=order,
+            )
+        )
+        logger.info("added fixed page %s", slug)

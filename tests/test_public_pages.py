@@ -243,7 +243,7 @@ def test_activity_page_shows_everything_the_activity_carries(client):
         'href="tel:0422000000"',
         'href="mailto:rodoku@example.jp"',
         "立ち仕事",
-        "ほとんど座って",
+        "ほとんど座ったまま",
         "階段を使う",
     ):
         assert text in page, text

@@ -48,6 +48,7 @@ from app.security import limit_sign_in
 logger = logging.getLogger(__name__)
 
 RESULTS_PER_PAGE = 20
+MAX_PAGE = 10_000
 
 
 @bp.get("/")
@@ -62,7 +63,8 @@ def home():
 def activities():
     form = SearchForm(formdata=request.args)
     query = form.q.data.strip() if form.validate() and form.q.data else ""
-    page = request.args.get("page", 1, type=int)
+    # Deep pages are capped so that an absurd number cannot overflow OFFSET.
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     results = db.paginate(
         search.search_activities(query),
         page=page,
@@ -212,8 +214,7 @@ def not_found(error):
 
 
 def _landing(account) -> str:
-    """Where an account starts: the staff console, its organisation, its my
-    page, or home."""
+    """Where an account starts: the console, its organisation, its page, or home."""
     if account.is_staff:
         return url_for("admin.index")
     if account.memberships:
@@ -357,10 +358,13 @@ def change_email():
     account = current_user._get_current_object()
     form = ChangeEmailForm()
     if form.validate_on_submit():
-        if account.check_password(form.current_password.data):
+        if accounts.normalise_email(form.email.data) == account.email:
+            form.email.errors.append(_("This is already your address."))
+        elif account.check_password(form.current_password.data):
             accounts.request_email_change(account, form.email.data)
             return _to_check_mail("email", form.email.data)
-        form.current_password.errors.append(_("The password is not correct."))
+        else:
+            form.current_password.errors.append(_("The password is not correct."))
     return render_template("public/change_email.html", form=form)
 
 
