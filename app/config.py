@@ -87,6 +87,9 @@ DEFAULTS = {
     # Failed sign-ins allowed before a pause, per e-mail address and per client.
     "SIGN_IN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
     "SIGN_IN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
+    # Forms that send e-mail, per recipient address and per client.
+    "MAIL_REQUEST_LIMIT_PER_ACCOUNT": "3 per hour",
+    "MAIL_REQUEST_LIMIT_PER_ADDRESS": "20 per hour",
     "WTF_CSRF_TIME_LIMIT": None,
     "FLASK_ADMIN_SWATCH": "default",
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,

@@ -128,6 +128,31 @@ def limit_sign_in(view):
     return per_address(per_account(limited))
 
 
+def limit_mail_requests(view):
+    """Limit forms that send e-mail (registration, new links, password reset).
+
+    Each request counts, whatever its outcome, so nobody can use the site to
+    flood an inbox or to probe many addresses from one client.
+    """
+    per_recipient = limiter.limit(
+        lambda: current_app.config["MAIL_REQUEST_LIMIT_PER_ACCOUNT"],
+        key_func=_submitted_address,
+        methods=["POST"],
+        scope="mail-request-account",
+    )
+    per_client = limiter.limit(
+        lambda: current_app.config["MAIL_REQUEST_LIMIT_PER_ADDRESS"],
+        methods=["POST"],
+        scope="mail-request-address",
+    )
+
+    @wraps(view)
+    def limited(*args, **kwargs):
+        return view(*args, **kwargs)
+
+    return per_client(per_recipient(limited))
+
+
 def too_many_attempts(error):
     logger.info(
         "sign-in attempts limited for %s at %s", request.remote_addr, request.path

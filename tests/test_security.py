@@ -234,3 +234,18 @@ def test_the_language_links_cannot_be_turned_into_links_to_another_site(client):
     page = client.get("/%5Cevil.example").text
     assert 'href="/\\evil.example' not in page
     assert 'href="/%5Cevil.example?lang=en"' in page
+
+
+def test_forms_that_send_mail_are_limited_per_recipient(make_app):
+    app = make_app(MAIL_REQUEST_LIMIT_PER_ACCOUNT="2 per hour")
+    client = app.test_client()
+
+    answers = [
+        client.post("/password/forgot", data={"email": "hanako@example.jp"}).status_code
+        for _ in range(3)
+    ]
+
+    assert answers[:2] != [429, 429]
+    assert answers[2] == 429
+    other = client.post("/password/forgot", data={"email": "taro@example.jp"})
+    assert other.status_code != 429

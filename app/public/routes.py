@@ -43,7 +43,7 @@ from app.public.forms import (
     SignOutForm,
     WithdrawForm,
 )
-from app.security import limit_sign_in
+from app.security import limit_mail_requests, limit_sign_in
 
 logger = logging.getLogger(__name__)
 
@@ -248,6 +248,7 @@ CONFIRMED_STATUS_KEY = "confirmed_status"
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limit_mail_requests
 def register():
     if current_user.is_authenticated:
         return redirect(url_for(".my_page"), 303)
@@ -296,6 +297,7 @@ def confirmed():
 
 
 @bp.route("/confirm/resend", methods=["GET", "POST"])
+@limit_mail_requests
 def resend_confirmation():
     form = EmailOnlyForm()
     if form.validate_on_submit():
@@ -305,6 +307,7 @@ def resend_confirmation():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@limit_mail_requests
 def forgot_password():
     form = EmailOnlyForm()
     if form.validate_on_submit():
