@@ -2,7 +2,13 @@
 
 from flask_babel import lazy_gettext as _l
 
-from app.models.types import ApplicationState, MemberRole, ReviewState, ScheduleKind
+from app.models.types import (
+    ApplicationState,
+    MemberRole,
+    OrganisationKind,
+    ReviewState,
+    ScheduleKind,
+)
 
 REVIEW_STATES = {
     ReviewState.DRAFT: _l("Draft"),
@@ -33,4 +39,15 @@ SCHEDULE_KINDS = {
 MEMBER_ROLES = {
     MemberRole.OWNER: _l("Owner"),
     MemberRole.MEMBER: _l("Member"),
+}
+
+ORGANISATION_KINDS = {
+    OrganisationKind.NPO: _l("NPO corporation"),
+    OrganisationKind.SOCIAL_WELFARE_COUNCIL: _l("Social welfare council"),
+    OrganisationKind.NEIGHBOURHOOD_ASSOCIATION: _l(
+        "Neighbourhood or residents' association"
+    ),
+    OrganisationKind.VOLUNTARY_GROUP: _l("Voluntary group or circle"),
+    OrganisationKind.COMPANY: _l("Company"),
+    OrganisationKind.OTHER: _l("Other"),
 }

@@ -89,6 +89,17 @@ class MemberRole(enum.StrEnum):
     MEMBER = "member"
 
 
+class OrganisationKind(enum.StrEnum):
+    """The legal or social form of an organisation, stored as a stable code."""
+
+    NPO = "npo"
+    SOCIAL_WELFARE_COUNCIL = "social_welfare_council"
+    NEIGHBOURHOOD_ASSOCIATION = "neighbourhood_association"
+    VOLUNTARY_GROUP = "voluntary_group"
+    COMPANY = "company"
+    OTHER = "other"
+
+
 class ScheduleKind(enum.StrEnum):
     SINGLE = "single"
     SESSIONS = "sessions"
