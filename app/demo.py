@@ -60,6 +60,7 @@ from app.models.types import (
     DigestFrequency,
     InquiryStatus,
     MemberRole,
+    OrganisationKind,
     ReviewState,
     RevisionState,
     ScheduleKind,
@@ -71,6 +72,17 @@ from app.models.types import (
 )
 from app.reference import load_reference_data
 
+# The demo's own words for what an organisation is, as the stored kinds.
+DEMO_KINDS = {
+    "NPO法人": OrganisationKind.NPO,
+    "公益社団法人": OrganisationKind.OTHER,
+    "社会福祉協議会": OrganisationKind.SOCIAL_WELFARE_COUNCIL,
+    "町会・自治会": OrganisationKind.NEIGHBOURHOOD_ASSOCIATION,
+    "サークル・同好会": OrganisationKind.VOLUNTARY_GROUP,
+    "任意団体": OrganisationKind.VOLUNTARY_GROUP,
+    "子ども食堂": OrganisationKind.VOLUNTARY_GROUP,
+    "株式会社": OrganisationKind.COMPANY,
+}
 logger = logging.getLogger(__name__)
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -567,7 +579,7 @@ class _Builder:
                 name=spec["name"],
                 name_kana=katakana(spec["kana"]),
                 municipality=area.municipality,
-                kind=spec["kind"],
+                kind=DEMO_KINDS[spec["kind"]],
                 description=spec["description"],
                 postal_code=town.postal_code,
                 address=self.street_address(area, town, spec.get("building", "")),
