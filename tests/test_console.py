@@ -4,7 +4,7 @@ import pytest
 
 from app.extensions import db
 from app.models.types import AccountStatus
-from tests.support.auth import sign_in
+from tests.support.auth import sign_in, sign_in_to_console
 from tests.support.factories import (
     make_account,
     make_activity,
@@ -31,6 +31,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = client.get("/admin/")
     assert response.status_code == 302
     assert "/sign-in" in response.headers["Location"]
+    assert response.headers["Location"].startswith("/admin/sign-in")
 
 
 def test_anonymous_visitors_cannot_open_a_model_list(client):
@@ -58,14 +59,14 @@ def test_organisation_staff_are_refused(client):
 def test_disabled_staff_are_refused(client):
     staff = make_municipal_staff("世田谷区", disabled=True)
     db.session.commit()
-    sign_in(client, staff.account)
+    sign_in_to_console(client, staff.account)
     assert client.get("/admin/").status_code == 403
 
 
 def test_the_console_speaks_japanese_to_staff(client):
     staff = make_municipal_staff("世田谷区")
     db.session.commit()
-    sign_in(client, staff.account)
+    sign_in_to_console(client, staff.account)
     page = client.get("/admin/").get_data(as_text=True)
     assert 'lang="ja"' in page
     assert "世田谷区" in page
@@ -77,7 +78,7 @@ def test_the_console_speaks_japanese_to_staff(client):
 def test_municipal_staff_list_only_their_own_municipality(client, two_areas):
     staff = make_municipal_staff("世田谷区")
     db.session.commit()
-    sign_in(client, staff.account)
+    sign_in_to_console(client, staff.account)
     page = client.get("/admin/activities/").get_data(as_text=True)
     assert "世田谷の見守り活動" in page
     assert "渋谷の子ども食堂" not in page
@@ -89,7 +90,7 @@ def test_municipal_staff_cannot_open_another_municipality_record_by_id(
     setagaya, shibuya = two_areas
     staff = make_municipal_staff("世田谷区")
     db.session.commit()
-    sign_in(client, staff.account)
+    sign_in_to_console(client, staff.account)
     own = client.get(f"/admin/activities/details/?id={setagaya.id}")
     assert own.status_code == 200
     assert "世田谷の見守り活動" in own.get_data(as_text=True)
@@ -101,7 +102,7 @@ def test_municipal_staff_cannot_open_another_municipality_record_by_id(
 def test_tokyo_staff_see_every_municipality(client, two_areas):
     staff = make_tokyo_staff()
     db.session.commit()
-    sign_in(client, staff.account)
+    sign_in_to_console(client, staff.account)
     page = client.get("/admin/activities/").get_data(as_text=True)
     assert "世田谷の見守り活動" in page
     assert "渋谷の子ども食堂" in page
@@ -116,7 +117,7 @@ def test_the_front_page_counts_pending_records_in_scope(client):
     )
     staff = make_municipal_staff("世田谷区")
     db.session.commit()
-    sign_in(client, staff.account)
+    sign_in_to_console(client, staff.account)
     page = client.get("/admin/").get_data(as_text=True)
     # One pending activity in 世田谷区; 渋谷区's is not counted.
     assert '<td class="text-right">1</td>' in page
@@ -127,5 +128,5 @@ def test_an_unconfirmed_account_is_not_signed_in(client):
         "世田谷区", account=make_account(status=AccountStatus.UNCONFIRMED)
     )
     db.session.commit()
-    sign_in(client, staff.account)
+    sign_in_to_console(client, staff.account)
     assert client.get("/admin/").status_code == 302

@@ -16,6 +16,8 @@ def init_admin(app: Flask) -> None:
     module level: Flask-Admin binds each view to one blueprint, and tests build
     many applications in one process.
     """
+    from app.admin.auth import bp as auth_bp
+    from app.admin.staff import StaffAccountsView
     from app.admin.views import ActivityView, ConsoleIndexView, OrganisationView
     from app.models import Activity, Organisation
 
@@ -35,4 +37,8 @@ def init_admin(app: Flask) -> None:
     admin.add_view(
         ActivityView(Activity, db, name=_l("Activities"), endpoint="activities")
     )
+    admin.add_view(StaffAccountsView(name=_l("Staff accounts"), endpoint="staff"))
     admin.init_app(app)
+    # Sign-in and invitations live beside the console views, under /admin, but
+    # outside Flask-Admin: they are what a visitor without access may reach.
+    app.register_blueprint(auth_bp, url_prefix="/admin")

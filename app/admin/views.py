@@ -1,12 +1,16 @@
 """Console views. Every model view is scoped to the staff member's municipality."""
 
 import sqlalchemy as sa
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
-from app.admin.access import StaffOnly, scope_municipality_id, signed_in_staff
+from app import organisations
+from app.admin.access import StaffOnly, console_staff, scope_municipality_id
 from app.extensions import db
 from app.labels import REVIEW_STATES, SCHEDULE_KINDS
 from app.models import Activity, Introduction, Organisation, Revision, Story
@@ -40,7 +44,7 @@ class ConsoleIndexView(StaffOnly, AdminIndexView):
             (_l("Changes to published records"), db.session.scalar(revisions))
         )
         return self.render(
-            "admin/console_index.html", staff=signed_in_staff(), queues=queues
+            "admin/console_index.html", staff=console_staff(), queues=queues
         )
 
 
@@ -114,6 +118,35 @@ class OrganisationView(ReadOnlyScopedView):
         "submitted_at": _l("Submitted"),
         "phone": _l("Phone"),
     }
+    # The details page carries the approve and return buttons.
+    details_template = "admin/organisation_details.html"
+
+    @expose("/approve/", methods=["POST"])
+    def approve_view(self):
+        organisation = self._reviewed_organisation()
+        organisations.approve_organisation(organisation, current_user)
+        flash(_("%(name)s has been approved.", name=organisation.name), "success")
+        return redirect(url_for(".details_view", id=organisation.id), 303)
+
+    @expose("/reject/", methods=["POST"])
+    def reject_view(self):
+        organisation = self._reviewed_organisation()
+        reason = request.form.get("reason", "").strip()
+        if not reason:
+            flash(_("Write the reason for returning the application."), "error")
+        else:
+            organisations.reject_organisation(organisation, current_user, reason)
+            flash(_("%(name)s has been returned.", name=organisation.name), "success")
+        return redirect(url_for(".details_view", id=organisation.id), 303)
+
+    def _reviewed_organisation(self) -> Organisation:
+        """The pending organisation named in the form, within this staff's scope."""
+        organisation = self.get_one(request.form.get("id", type=int) or 0)
+        if organisation is None:
+            abort(404)
+        if organisation.review_state != ReviewState.PENDING:
+            abort(409)
+        return organisation
 
 
 class ActivityView(ReadOnlyScopedView):

@@ -7,23 +7,28 @@ from playwright.sync_api import Page
 from app.models import Account
 
 
-def sign_in(target: FlaskClient | Page, account: Account) -> None:
+def sign_in(
+    target: FlaskClient | Page, account: Account, extra: dict | None = None
+) -> None:
     """Make ``target`` signed in as ``account``, as Flask-Login would.
 
     The session holds the account's session token and the identifier that
     strong session protection compares on every request, which depends on the
     client's address and User-Agent. A page must come from the ``page``
-    fixture, which talks to the live server on 127.0.0.1.
+    fixture, which talks to the live server on 127.0.0.1. ``extra`` adds
+    other session entries.
     """
     if isinstance(target, FlaskClient):
         environ = target.environ_base
         with target.session_transaction() as session:
             session.update(_session_values(account, environ))
+            session.update(extra or {})
         return
     user_agent = target.evaluate("navigator.userAgent")
     values = _session_values(
         account, {"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": user_agent}
     )
+    values.update(extra or {})
     app = current_app._get_current_object()
     cookie = app.session_interface.get_signing_serializer(app).dumps(values)
     target.context.add_cookies(
@@ -39,6 +44,17 @@ def sign_in(target: FlaskClient | Page, account: Account) -> None:
             }
         ]
     )
+
+
+def sign_in_to_console(target: FlaskClient | Page, account: Account) -> None:
+    """Sign ``target`` in as ``account`` with both console sign-in steps done.
+
+    For tests about what staff see; the sign-in itself is tested through its
+    forms.
+    """
+    from app.admin.access import console_session_values
+
+    sign_in(target, account, console_session_values(account))
 
 
 def _session_values(account: Account, environ: dict) -> dict:
