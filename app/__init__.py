@@ -46,8 +46,7 @@ def configure_logging(app: Flask) -> None:
 
 
 def configure_extensions(app: Flask) -> None:
-    from app import i18n
-    from app.auth import load_account
+    from app import auth, i18n
 
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_directory())
@@ -56,10 +55,14 @@ def configure_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     login_manager.init_app(app)
-    login_manager.user_loader(load_account)
+    login_manager.user_loader(auth.load_account)
+    auth.init_app(app)
     login_manager.login_view = "public.sign_in"
     login_manager.login_message = i18n.lazy_gettext("Please sign in to continue.")
-    login_manager.session_protection = "strong"
+    # Sessions are revocable on the server, so a change of network (Wi-Fi to
+    # mobile data) need not sign anyone out; "basic" only marks the session
+    # as no longer fresh.
+    login_manager.session_protection = "basic"
 
 
 def configure_security(app: Flask) -> None:

@@ -2,9 +2,9 @@
 
 import pytest
 import sqlalchemy as sa
-from flask.testing import FlaskClient
 
 from app import config, passwords
+from app.auth import load_account
 from app.extensions import db
 from app.models import AuditEntry
 from tests.support.auth import sign_in
@@ -90,7 +90,10 @@ def test_signing_in_starts_a_new_session_but_keeps_the_screen_language(client):
     with client.session_transaction() as session:
         assert "planted" not in session
         assert session["language"] == "en"
-        assert session["_user_id"] == account.session_token
+        token = session["_user_id"]
+    # The cookie names a server-side session, not the account itself.
+    assert token != account.session_token
+    assert load_account(token) == account
 
 
 def test_a_failed_and_a_successful_sign_in_are_audited(client):
@@ -207,7 +210,7 @@ def test_signing_out_deletes_the_remember_me_cookie_with_matching_attributes(cli
 def test_signing_out_everywhere_ends_the_sessions_on_other_devices(app, client):
     participant = make_participant()
     db.session.commit()
-    other_device = FlaskClient(app, app.response_class, use_cookies=True)
+    other_device = app.test_client()
     sign_in(client, participant.account)
     sign_in(other_device, participant.account)
 
@@ -249,3 +252,28 @@ def test_forms_that_send_mail_are_limited_per_recipient(make_app):
     assert answers[2] == 429
     other = client.post("/password/forgot", data={"email": "taro@example.jp"})
     assert other.status_code != 429
+
+
+def test_a_copied_session_cookie_stops_working_once_its_owner_signs_out(app, client):
+    make_account(email="hanako@example.jp")
+    db.session.commit()
+    _sign_in(client, "hanako@example.jp")
+    copied = client.get_cookie("session").value
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert "ログアウト" in thief.get("/").text
+
+    client.post("/sign-out")
+
+    assert "ログアウト" not in thief.get("/").text
+    assert thief.get("/orgs/").status_code == 302
+
+
+def test_a_changed_network_address_does_not_sign_anyone_out(client):
+    make_account(email="hanako@example.jp")
+    db.session.commit()
+    _sign_in(client, "hanako@example.jp")
+
+    page = client.get("/", environ_base={"REMOTE_ADDR": "192.0.2.10"}).text
+
+    assert "ログアウト" in page

@@ -2,6 +2,7 @@
 
 from app.models.accounts import (
     Account,
+    AccountSession,
     AccountToken,
     Availability,
     LoadLimit,
@@ -37,6 +38,7 @@ from app.models.review import Revision
 
 __all__ = [
     "Account",
+    "AccountSession",
     "AccountToken",
     "Activity",
     "ActivityImage",

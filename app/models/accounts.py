@@ -116,6 +116,30 @@ class Account(UserMixin, db.Model):
         return True
 
 
+class AccountSession(db.Model):
+    """One signed-in browser, so that signing out ends it on the server too.
+
+    The cookie holds a random token; only its hash is stored. A session is
+    over when revoked, or when the account's ``session_token`` has changed
+    since it began (a password change signs out every device at once).
+    """
+
+    __tablename__ = "account_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    generation: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str | None] = mapped_column(sa.String(300))
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+
+    account: Mapped["Account"] = relationship()
+
+
 class AccountToken(db.Model):
     """A secret sent in a link: e-mail confirmation, password reset, invitation.
 

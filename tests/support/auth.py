@@ -4,6 +4,7 @@ from flask import current_app
 from flask.testing import FlaskClient
 from playwright.sync_api import Page
 
+from app.auth import open_session
 from app.models import Account
 
 
@@ -12,9 +13,9 @@ def sign_in(
 ) -> None:
     """Make ``target`` signed in as ``account``, as Flask-Login would.
 
-    The session holds the account's session token and the identifier that
-    strong session protection compares on every request, which depends on the
-    client's address and User-Agent. A page must come from the ``page``
+    A server-side session is opened for the account and the cookie carries
+    its token, with the identifier Flask-Login's session protection compares
+    (the client's address and User-Agent). A page must come from the ``page``
     fixture, which talks to the live server on 127.0.0.1. ``extra`` adds
     other session entries.
     """
@@ -60,4 +61,5 @@ def sign_in_to_console(target: FlaskClient | Page, account: Account) -> None:
 def _session_values(account: Account, environ: dict) -> dict:
     with current_app.test_request_context(environ_base=environ):
         identifier = current_app.login_manager._session_identifier_generator()
-    return {"_user_id": account.get_id(), "_fresh": True, "_id": identifier}
+    token = open_session(account)
+    return {"_user_id": token, "_fresh": True, "_id": identifier}
