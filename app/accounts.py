@@ -6,8 +6,6 @@ console and the scheduled commands share one set of rules.
 """
 
 import logging
-import re
-import unicodedata
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -34,13 +32,14 @@ from app.models.types import (
     TokenPurpose,
     utcnow,
 )
+from app.text import normalise_email, to_katakana
 
 logger = logging.getLogger(__name__)
 
 
 def authenticate(email: str, password: str) -> Account | None:
     """The active account with this address and password, or None."""
-    address = (email or "").strip().lower()
+    address = normalise_email(email)
     account = db.session.scalar(db.select(Account).where(Account.email == address))
     if account is None:
         passwords.burn_time()
@@ -100,8 +99,6 @@ OPEN_APPLICATION_STATES = (
     ApplicationState.WAITLISTED,
 )
 
-_KANA_SPACES = re.compile(r"\s+")
-
 
 class WithdrawalRefused(Exception):
     """The account is the only owner of these organisations."""
@@ -109,25 +106,6 @@ class WithdrawalRefused(Exception):
     def __init__(self, organisations: list[Organisation]) -> None:
         super().__init__(", ".join(o.name for o in organisations))
         self.organisations = organisations
-
-
-def normalise_email(email: str | None) -> str:
-    return (email or "").strip().lower()
-
-
-def normalise_furigana(text: str | None) -> str:
-    """Full-width katakana with single spaces, from whatever kana was typed.
-
-    NFKC turns half-width katakana into full width; hiragana becomes katakana,
-    since many people type a reading in hiragana.
-    """
-    text = unicodedata.normalize("NFKC", text or "")
-    text = "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in text)
-    return _KANA_SPACES.sub(" ", text).strip()
-
-
-def is_katakana(text: str) -> bool:
-    return bool(text) and all("ァ" <= c <= "ヺ" or c in "ー・ " for c in text)
 
 
 def find_by_email(email: str | None) -> Account | None:
@@ -168,7 +146,7 @@ def register_participant(
     participant = Participant(
         account=account,
         name=name.strip(),
-        furigana=normalise_furigana(furigana),
+        furigana=to_katakana(furigana),
         birth_year=birth_year,
         municipality_id=municipality_id,
     )

@@ -71,6 +71,7 @@ from app.models.types import (
     ThreadSide,
 )
 from app.reference import load_reference_data
+from app.text import hiragana_to_katakana
 
 # The demo's own words for what an organisation is, as the stored kinds.
 DEMO_KINDS = {
@@ -214,11 +215,6 @@ def sign_in_text(base_url: str) -> str:
 def _read(name: str) -> dict:
     text = resources.files("app.data").joinpath(name).read_text(encoding="utf-8")
     return tomllib.loads(text)
-
-
-def katakana(text: str) -> str:
-    """Turn a hiragana reading into katakana, leaving everything else alone."""
-    return "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in text)
 
 
 def _clock(text: str) -> time:
@@ -577,7 +573,7 @@ class _Builder:
             slug = spec["slug"]
             organisation = Organisation(
                 name=spec["name"],
-                name_kana=katakana(spec["kana"]),
+                name_kana=hiragana_to_katakana(spec["kana"]),
                 municipality=area.municipality,
                 kind=DEMO_KINDS[spec["kind"]],
                 description=spec["description"],
@@ -735,7 +731,7 @@ class _Builder:
         participant = Participant(
             account=account,
             name=name,
-            furigana=katakana(reading),
+            furigana=hiragana_to_katakana(reading),
             birth_year=self.today.year - age,
             municipality=area.municipality,
             created_at=self.at(created_day, 10),

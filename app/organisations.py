@@ -7,7 +7,6 @@ and only then send mail, so nobody is told about a change that was not kept.
 """
 
 import logging
-import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -33,6 +32,9 @@ from app.models.types import (
     ReviewState,
     TokenPurpose,
     utcnow,
+)
+from app.text import (
+    normalise_email,
 )
 
 logger = logging.getLogger(__name__)
@@ -79,49 +81,6 @@ class OrganisationDetails:
 
 
 # --- reading forms ----------------------------------------------------------
-
-
-def normalise_email(address: str | None) -> str:
-    return unicodedata.normalize("NFKC", address or "").strip().lower()
-
-
-def to_katakana(text: str) -> str:
-    """Full-width katakana from hiragana, half-width kana or full-width spaces.
-
-    People type a reading in hiragana as often as in katakana; both are
-    accepted and stored the same way.
-    """
-    text = unicodedata.normalize("NFKC", text or "").strip()
-    converted = "".join(
-        chr(ord(char) + 0x60) if "ぁ" <= char <= "ゖ" else char for char in text
-    )
-    return re.sub(r"\s+", " ", converted)
-
-
-_KATAKANA = re.compile(r"^[\u30a0-\u30ff\u31f0-\u31ff ]+$")
-
-
-def is_katakana(text: str) -> bool:
-    return bool(_KATAKANA.match(text))
-
-
-def normalise_postal_code(text: str | None) -> str | None:
-    """123-4567 from any way of writing seven digits, or None if it is not one."""
-    digits = re.sub(r"[\s\-‐－ー−〒]", "", unicodedata.normalize("NFKC", text or ""))
-    if not re.fullmatch(r"\d{7}", digits):
-        return None
-    return f"{digits[:3]}-{digits[3:]}"
-
-
-def normalise_phone(text: str | None) -> str | None:
-    """A phone number in half-width digits and hyphens, or None if it is not one."""
-    phone = unicodedata.normalize("NFKC", text or "").strip()
-    phone = re.sub(r"[‐－ー−―\s]", "-", phone)
-    phone = re.sub(r"[()]", "-", phone).strip("-")
-    phone = re.sub(r"-{2,}", "-", phone)
-    if not re.fullmatch(r"\+?\d[\d-]{8,18}", phone):
-        return None
-    return phone
 
 
 def _comparable(text: str) -> str:

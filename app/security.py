@@ -12,6 +12,7 @@ from flask import Flask, abort, current_app, g, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import limiter
+from app.text import normalise_email
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def add_security_headers(response):
 
 
 def _submitted_address() -> str:
-    address = (request.form.get("email") or "").strip().lower()
+    address = normalise_email(request.form.get("email"))
     return f"sign-in:{address[:254]}"
 
 

@@ -15,6 +15,7 @@ from app import audit, emails, tokens, two_factor
 from app.extensions import db
 from app.models import Account, Staff
 from app.models.types import AccountStatus, StaffLevel, TokenPurpose, utcnow
+from app.text import normalise_email
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ def invite(
     """
     if not may_create(actor, level, municipality_id):
         raise PermissionError(f"account {actor.account_id} may not create {level}")
-    address = email.strip().lower()
+    address = normalise_email(email)
     taken = db.session.scalar(sa.select(Account.id).where(Account.email == address))
     if taken is not None:
         raise StaffError(_l("An account with this e-mail address already exists."))

@@ -22,7 +22,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app import labels, organisations, passwords
+from app import labels, organisations, passwords, text
 from app.extensions import db
 from app.models import Municipality
 from app.models.types import MemberRole
@@ -45,33 +45,33 @@ def _strip(value):
 
 
 def _kana(value):
-    return organisations.to_katakana(value) if value else value
+    return text.to_katakana(value) if value else value
 
 
 def _postal_code(value):
-    return organisations.normalise_postal_code(value) or _strip(value)
+    return text.normalise_postal_code(value) or _strip(value)
 
 
 def _phone(value):
-    return organisations.normalise_phone(value) or _strip(value)
+    return text.normalise_phone(value) or _strip(value)
 
 
 def _email(value):
-    return organisations.normalise_email(value) if value else value
+    return text.normalise_email(value) if value else value
 
 
 def _check_kana(form, field):
-    if field.data and not organisations.is_katakana(field.data):
+    if field.data and not text.is_katakana(field.data):
         raise ValidationError(_l("Write the reading in katakana (カタカナ)."))
 
 
 def _check_postal_code(form, field):
-    if field.data and organisations.normalise_postal_code(field.data) is None:
+    if field.data and text.normalise_postal_code(field.data) is None:
         raise ValidationError(_l("Write the postal code as 7 digits, e.g. 154-0004."))
 
 
 def _check_phone(form, field):
-    if field.data and organisations.normalise_phone(field.data) is None:
+    if field.data and text.normalise_phone(field.data) is None:
         raise ValidationError(
             _l("Write the phone number with digits, e.g. 03-1234-5678.")
         )

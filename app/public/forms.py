@@ -26,12 +26,12 @@ from wtforms.validators import (
 )
 
 from app import passwords
-from app.accounts import is_katakana, normalise_furigana
 from app.extensions import db
 from app.models import Municipality
 from app.models.types import TextSize
 from app.templating import era_year
 from app.templating import localized as localized_name
+from app.text import is_katakana, to_katakana
 
 # Columns: account.email is 254 characters. Passwords are not stored as typed;
 # the limit keeps hashing cheap whatever is posted.
@@ -194,7 +194,7 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
             DataRequired(_l("Enter the reading of your name.")),
             Length(max=NAME_MAX_LENGTH),
         ],
-        filters=[normalise_furigana],
+        filters=[to_katakana],
     )
     email = _email_field()
     password = _new_password_field(_l("Password"))

@@ -44,6 +44,7 @@ from app.public.forms import (
     WithdrawForm,
 )
 from app.security import limit_mail_requests, limit_sign_in
+from app.text import normalise_email
 
 logger = logging.getLogger(__name__)
 
@@ -361,7 +362,7 @@ def change_email():
     account = current_user._get_current_object()
     form = ChangeEmailForm()
     if form.validate_on_submit():
-        if accounts.normalise_email(form.email.data) == account.email:
+        if normalise_email(form.email.data) == account.email:
             form.email.errors.append(_("This is already your address."))
         elif account.check_password(form.current_password.data):
             accounts.request_email_change(account, form.email.data)
@@ -424,7 +425,7 @@ def content_page(slug: str):
 
 
 def _to_check_mail(kind: str, address: str):
-    session[MAIL_SENT_TO_KEY] = accounts.normalise_email(address)
+    session[MAIL_SENT_TO_KEY] = normalise_email(address)
     return redirect(url_for(".check_mail", kind=kind), 303)
 
 
