@@ -1,7 +1,10 @@
 """Operational endpoints for load balancers and monitoring."""
 
 import logging
+from functools import cache
 
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from flask import Blueprint, current_app, jsonify, redirect, url_for
 from sqlalchemy import text
 
@@ -11,6 +14,14 @@ from app.workers import jobs
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("ops", __name__)
+
+
+@cache
+def _migration_heads() -> set[str]:
+    directory = current_app.extensions["migrate"].directory
+    config = Config()
+    config.set_main_option("script_location", directory)
+    return set(ScriptDirectory.from_config(config).get_heads())
 
 
 @bp.get("/favicon.ico")
@@ -24,10 +35,21 @@ def healthz():
     """Report whether the database and, when configured, Redis answer."""
     checks = {}
     try:
-        db.session.execute(text("SELECT 1"))
-        checks["database"] = "ok"
+        current = set(
+            db.session.scalars(text("SELECT version_num FROM alembic_version"))
+        )
+        # A database that answers but was never migrated (or is behind the
+        # code) would fail on the first real page.
+        expected = _migration_heads()
+        checks["database"] = (
+            "ok"
+            if current == expected
+            else f"error: schema at {sorted(current) or 'nothing'}, "
+            f"code expects {sorted(expected)}"
+        )
     except Exception as exc:  # any driver error means "down" to a load balancer
         logger.exception("health check: database unreachable")
+        db.session.rollback()
         checks["database"] = f"error: {type(exc).__name__}"
     if current_app.config["REDIS_URL"]:
         try:

@@ -40,3 +40,15 @@ def test_health_answers_503_when_redis_is_unreachable(make_app, closed_port):
     assert response.json["checks"]["database"] == "ok"
     assert response.json["checks"]["redis"].startswith("error: ")
     assert time.monotonic() - started < 5
+
+
+def test_a_database_that_was_never_migrated_is_reported_as_an_error(tmp_path):
+    from tests.support.apps import build, dispose, settings
+
+    app = build(settings(f"sqlite:///{tmp_path / 'empty.db'}", tmp_path))
+    try:
+        response = app.test_client().get("/healthz")
+        assert response.status_code == 503
+        assert response.json["checks"]["database"].startswith("error")
+    finally:
+        dispose(app)

@@ -4,7 +4,7 @@ import pytest
 from rq import Queue, SimpleWorker
 
 from app.workers import jobs
-from tests.support.jobs import write_note
+from tests.support.jobs import fail_once, write_note
 
 
 def test_without_redis_a_job_runs_inline(app, tmp_path):
@@ -40,3 +40,17 @@ def test_unknown_queue_names_are_refused(app, tmp_path):
     with pytest.raises(ValueError, match="unknown queue"):
         jobs.enqueue(write_note, str(tmp_path / "notes.txt"), "x", queue="urgent")
     assert not (tmp_path / "notes.txt").exists()
+
+
+def test_a_failed_job_is_tried_again_later(make_app, redis, redis_url, tmp_path):
+    marker = tmp_path / "marker.txt"
+    with make_app(REDIS_URL=redis_url).app_context():
+        job = jobs.enqueue(fail_once, str(marker), queue="mail")
+
+    queue = Queue("mail", connection=redis)
+    SimpleWorker([queue], connection=redis).work(burst=True)
+
+    # Not failed for good: scheduled for another attempt.
+    job.refresh()
+    assert job.get_status() in ("scheduled", "queued")
+    assert job.retries_left == len(jobs.RETRY_INTERVALS) - 1

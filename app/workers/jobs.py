@@ -10,12 +10,13 @@ from collections.abc import Callable
 
 from flask import Flask, current_app
 from redis import Redis
-from rq import Queue
+from rq import Queue, Retry
 
 logger = logging.getLogger(__name__)
 
 QUEUES = ("mail", "push", "digest", "ingest", "default")
 REDIS_TIMEOUT = 3
+RETRY_INTERVALS = [30, 300, 1800]
 
 
 def init_app(app: Flask) -> None:
@@ -42,10 +43,17 @@ def enqueue(func: Callable, *args, queue: str = "default", **kwargs):
     if not current_app.config["REDIS_URL"]:
         logger.info("running job %s inline", func.__name__)
         return func(*args, **kwargs)
+    # A job that fails (a mail server briefly down, a worker killed mid-job)
+    # is tried again later; jobs are written to be safe to run twice.
     job = Queue(
         queue,
         connection=redis_connection(),
         default_timeout=current_app.config["JOB_TIMEOUT"],
-    ).enqueue(func, *args, **kwargs)
+    ).enqueue(
+        func,
+        *args,
+        retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+        **kwargs,
+    )
     logger.info("queued job %s on %s as %s", func.__name__, queue, job.id)
     return job

@@ -8,3 +8,12 @@ def write_note(path: str, text: str) -> str:
     with Path(path).open("a", encoding="utf-8") as handle:
         handle.write(text + "\n")
     return text
+
+
+def fail_once(path: str) -> str:
+    """Fail on the first run and succeed on the next, like a mail server blip."""
+    marker = Path(path)
+    if not marker.exists():
+        marker.write_text("tried\n", encoding="utf-8")
+        raise ConnectionError("the first attempt fails")
+    return "done"
