@@ -405,10 +405,23 @@ def _end_of(start: datetime, start_time: time | None, end_time: time | None):
     return end
 
 
+def is_over(session, now: datetime | None = None) -> bool:
+    """Whether a dated session has ended.
+
+    A session announced by date only lasts the whole of that day in Tokyo,
+    and one without an end time until the end of its day too.
+    """
+    now = now or datetime.now(UTC)
+    if session.all_day or session.ends_at is None:
+        day = session.starts_at.astimezone(TOKYO).date()
+        return day < now.astimezone(TOKYO).date()
+    return session.ends_at < now
+
+
 def next_session(sessions, now: datetime | None = None):
     """The first of an activity's dated sessions that has not yet ended."""
     now = now or datetime.now(UTC)
     for session in sessions:
-        if (session.ends_at or session.starts_at) >= now:
+        if not is_over(session, now):
             return session
     return None

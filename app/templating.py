@@ -166,6 +166,7 @@ def init_app(app: Flask) -> None:
         labels=labels,
         describe_recurrence=schedules.describe_recurrence,
         next_session=schedules.next_session,
+        session_is_over=schedules.is_over,
     )
 
     @app.context_processor

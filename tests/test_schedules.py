@@ -243,3 +243,20 @@ def test_rules_that_can_match_no_date_are_refused_at_once(rule):
         parse_rule(rule)
     assert describe_rule(rule) is None
     assert upcoming_dates(rule, after=datetime(2026, 12, 1, tzinfo=UTC)) == []
+
+
+def test_a_session_announced_by_date_only_lasts_all_that_day_in_tokyo():
+    from types import SimpleNamespace
+
+    from app.schedules import is_over, next_session
+
+    # 2027-01-15 in Tokyo starts at 2027-01-14 15:00 UTC.
+    session = SimpleNamespace(
+        starts_at=datetime(2027, 1, 14, 15, 0, tzinfo=UTC), ends_at=None, all_day=True
+    )
+    evening = datetime(2027, 1, 15, 11, 0, tzinfo=UTC)  # 20:00 in Tokyo
+    next_morning = datetime(2027, 1, 15, 15, 30, tzinfo=UTC)  # 00:30 the next day
+
+    assert not is_over(session, evening)
+    assert next_session([session], evening) is session
+    assert is_over(session, next_morning)
