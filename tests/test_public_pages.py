@@ -421,3 +421,13 @@ def test_a_portal_page_can_add_a_labelled_sub_navigation(app):
     assert '<a href="/orgs/">団体</a>' in page
     assert "<title>団体 | 東京つながりナビ</title>" in page
     assert "subnav" not in plain
+
+
+def test_an_overlong_keyword_is_shortened_with_a_notice_not_ignored(client):
+    make_activity(title="公園の清掃ボランティア")
+    db.session.commit()
+
+    page = client.get("/activities", query_string={"q": "清掃" + "あ" * 120}).text
+
+    assert "最初の100文字" in page
+    assert "公園の清掃ボランティア" not in page

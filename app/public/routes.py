@@ -32,6 +32,7 @@ from app.models.types import (
 )
 from app.public import bp
 from app.public.forms import (
+    KEYWORD_MAX_LENGTH,
     ChangeEmailForm,
     ChangePasswordForm,
     DisplayForm,
@@ -63,7 +64,17 @@ def home():
 @bp.get("/activities")
 def activities():
     form = SearchForm(formdata=request.args)
-    query = form.q.data.strip() if form.validate() and form.q.data else ""
+    query = (form.q.data or "").strip()
+    if not form.validate() and len(query) > KEYWORD_MAX_LENGTH:
+        # Search with what fits rather than silently showing everything.
+        query = query[:KEYWORD_MAX_LENGTH]
+        flash(
+            _(
+                "The keyword was long, so only its first %(max)d characters were used.",
+                max=KEYWORD_MAX_LENGTH,
+            ),
+            "warning",
+        )
     # Deep pages are capped so that an absurd number cannot overflow OFFSET.
     page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     results = db.paginate(
