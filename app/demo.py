@@ -936,6 +936,10 @@ class _Builder:
                 "",
             ]
         )
+        if closing == "見学だけでも歓迎します。" and not template["interview"]:
+            # The page says no visit is needed first; keep the same draw and
+            # use words that do not contradict it.
+            closing = "当日いきなりの参加も歓迎します。"
         if closing:
             description = f"{description}\n\n{closing}"
 
