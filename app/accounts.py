@@ -562,3 +562,78 @@ def _anonymise(participant: Participant, now: datetime) -> None:
     participant.availability = []
     participant.load_limits = []
     participant.anonymised_at = now
+
+
+# -- Staff approval of participants ----------------------------------------------
+
+
+class ApprovalError(ValueError):
+    """The participant is not waiting for approval, or a refusal has no reason."""
+
+
+def awaiting_approval() -> sa.ColumnElement[bool]:
+    """Participants whose municipality has yet to approve their account."""
+    return Participant.account.has(Account.status == AccountStatus.PENDING_APPROVAL)
+
+
+def approve_participant(participant: Participant, staff_account: Account) -> None:
+    """Let a resident waiting for approval sign in, and tell them so."""
+    account = _awaiting_decision(participant, staff_account)
+    account.status = AccountStatus.ACTIVE
+    participant.approved_at = utcnow()
+    participant.approved_by_id = staff_account.id
+    audit.record("participant.approve", participant, actor=staff_account)
+    db.session.commit()
+    logger.info(
+        "participant %s approved by account %s", participant.id, staff_account.id
+    )
+    emails.send(
+        account.email,
+        "participant_approved",
+        account.locale,
+        person_name=participant.name,
+        municipality_name=participant.municipality.name,
+        url=emails.absolute_url("public.sign_in"),
+    )
+
+
+def reject_participant(
+    participant: Participant, staff_account: Account, reason: str
+) -> None:
+    """Refuse a resident's registration, telling them why; they cannot sign in."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApprovalError("a refused registration needs a reason")
+    account = _awaiting_decision(participant, staff_account)
+    account.status = AccountStatus.DISABLED
+    audit.record("participant.reject", participant, actor=staff_account, reason=reason)
+    db.session.commit()
+    logger.info(
+        "participant %s refused by account %s", participant.id, staff_account.id
+    )
+    emails.send(
+        account.email,
+        "participant_rejected",
+        account.locale,
+        person_name=participant.name,
+        municipality_name=participant.municipality.name,
+        reason=reason,
+    )
+
+
+def _awaiting_decision(participant: Participant, staff_account: Account) -> Account:
+    """The participant's account, checked to be pending and within the staff's area."""
+    staff = staff_account.staff
+    if (
+        staff is None
+        or staff.disabled
+        or staff_account.status != AccountStatus.ACTIVE
+        or not (staff.is_tokyo or staff.municipality_id == participant.municipality_id)
+    ):
+        raise PermissionError(
+            f"account {staff_account.id} may not decide on participant {participant.id}"
+        )
+    account = participant.account
+    if account is None or account.status != AccountStatus.PENDING_APPROVAL:
+        raise ApprovalError(f"participant {participant.id} is not awaiting approval")
+    return account

@@ -1,5 +1,7 @@
 """Words shown to people for the states and kinds stored in the database."""
 
+import enum
+
 from flask_babel import lazy_gettext as _l
 
 from app.models.types import (
@@ -51,3 +53,19 @@ ORGANISATION_KINDS = {
     OrganisationKind.COMPANY: _l("Company"),
     OrganisationKind.OTHER: _l("Other"),
 }
+
+# Each stored kind with its words, keyed by class: two kinds may share a value
+# ("pending"), and a StrEnum member equals its plain string.
+_LABELS_BY_KIND = {
+    ReviewState: REVIEW_STATES,
+    ApplicationState: APPLICATION_STATES,
+    ScheduleKind: SCHEDULE_KINDS,
+    MemberRole: MEMBER_ROLES,
+    OrganisationKind: ORGANISATION_KINDS,
+}
+
+
+def describe(value: enum.Enum) -> str:
+    """The word shown for a stored state or kind; its stored value if it has none."""
+    words = _LABELS_BY_KIND.get(type(value), {})
+    return str(words.get(value, value.value))

@@ -17,26 +17,36 @@ def init_admin(app: Flask) -> None:
     many applications in one process.
     """
     from app.admin.auth import bp as auth_bp
+    from app.admin.participants import PendingParticipantView
     from app.admin.staff import StaffAccountsView
     from app.admin.views import ActivityView, ConsoleIndexView, OrganisationView
-    from app.models import Activity, Organisation
+    from app.models import Activity, Organisation, Participant
 
+    index = ConsoleIndexView(name=_l("Home"), url="/admin")
     admin = Admin(
         name=_l("Tokyo Tsunagari Navi console"),
-        index_view=ConsoleIndexView(name=_l("Home"), url="/admin"),
+        index_view=index,
         csp_nonce_generator=csp_nonce,
         theme=Bootstrap4Theme(
             base_template="admin/console_base.html", swatch="default"
         ),
     )
-    admin.add_view(
+    lists = (
         OrganisationView(
             Organisation, db, name=_l("Organisations"), endpoint="organisations"
-        )
+        ),
+        ActivityView(Activity, db, name=_l("Activities"), endpoint="activities"),
+        PendingParticipantView(
+            Participant,
+            db,
+            name=_l("Residents waiting for approval"),
+            endpoint="participants",
+        ),
     )
-    admin.add_view(
-        ActivityView(Activity, db, name=_l("Activities"), endpoint="activities")
-    )
+    for view in lists:
+        admin.add_view(view)
+        # The front page links each count to the list of what it counts.
+        index.lists[view.model] = view
     admin.add_view(StaffAccountsView(name=_l("Staff accounts"), endpoint="staff"))
     admin.init_app(app)
     # Sign-in and invitations live beside the console views, under /admin, but

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from app import staff as staff_rules
 from app.admin.access import StaffOnly, console_staff
 from app.admin.forms import ActionForm, NewStaffForm
+from app.admin.views import safe_page
 from app.extensions import db
 from app.models import Municipality, Staff
 from app.models.types import StaffLevel
@@ -49,7 +50,9 @@ class StaffAccountsView(StaffOnly, BaseView):
         )
         page = db.paginate(
             query,
-            page=request.args.get("page", 1, type=int),
+            # ?page= comes straight from the address; one past what an
+            # OFFSET allows would make PostgreSQL refuse the query.
+            page=safe_page(request.args.get("page", 1, type=int), PAGE_SIZE, first=1),
             per_page=PAGE_SIZE,
             max_per_page=PAGE_SIZE,
         )
