@@ -15,9 +15,14 @@ from app import audit, emails, passwords, schedules, tokens
 from app.extensions import db
 from app.models import (
     Account,
+    AccountSession,
     AccountToken,
     Activity,
     Application,
+    AuditEntry,
+    Favourite,
+    Message,
+    MessageThread,
     NotificationPreference,
     Organisation,
     OrganisationMember,
@@ -28,7 +33,9 @@ from app.models.types import (
     AccountStatus,
     ApplicationState,
     MemberRole,
+    ReviewState,
     ScheduleKind,
+    ThreadSide,
     TokenPurpose,
     utcnow,
 )
@@ -79,12 +86,17 @@ def record_sign_in(account: Account, *, surface: str = "public") -> None:
 def sign_out_everywhere(account: Account) -> None:
     """End every session of the account, on every device."""
     account.session_token = new_session_token()
+    # Someone who had a session may also have asked for an address change.
+    tokens.revoke(account, TokenPurpose.CHANGE_EMAIL)
     audit.record("sign_out_everywhere", account, actor=account)
     db.session.commit()
     logger.info("account %s signed out everywhere", account.id)
 
 
 # -- Participants' own accounts -------------------------------------------------
+
+#: Stored in place of what a withdrawn participant wrote in messages.
+ERASED_MESSAGE = "（退会した利用者のメッセージは削除されました）"
 
 #: Stored in place of the name of a participant who withdrew; the row stays so
 #: that statistics keep their counts.
@@ -283,8 +295,12 @@ def remove_unconfirmed(after: timedelta, now: datetime | None = None) -> int:
         participant = account.participant
         if participant is not None:
             db.session.delete(participant)
+        _remove_unconfirmed_memberships(account)
         db.session.execute(
             sa.delete(AccountToken).where(AccountToken.account_id == account_id)
+        )
+        db.session.execute(
+            sa.delete(AccountSession).where(AccountSession.account_id == account_id)
         )
         db.session.delete(account)
         audit.record(
@@ -295,6 +311,23 @@ def remove_unconfirmed(after: timedelta, now: datetime | None = None) -> int:
         logger.info("removed unconfirmed account %s", account_id)
     db.session.commit()
     return len(stale)
+
+
+def _remove_unconfirmed_memberships(account: Account) -> None:
+    """Drop an unconfirmed account's memberships, and organisations only it made.
+
+    An organisation registered with an address that was never confirmed never
+    reached its municipality (it is still a draft) and has no one else.
+    """
+    for membership in list(account.memberships):
+        organisation = membership.organisation
+        organisation.members.remove(membership)
+        account.memberships.remove(membership)
+        others = organisation.members
+        if organisation.review_state == ReviewState.DRAFT and not others:
+            db.session.delete(organisation)
+            logger.info("removed unconfirmed draft organisation %s", organisation.id)
+    db.session.flush()
 
 
 def request_password_reset(email: str) -> None:
@@ -337,7 +370,8 @@ def reset_password(secret: str, password: str) -> Account | None:
         return None
     account = token.account
     _replace_password(account, password)
-    tokens.revoke(account, TokenPurpose.RESET_PASSWORD)
+    # A pending address change may come from whoever knew the old password.
+    tokens.revoke(account, TokenPurpose.RESET_PASSWORD, TokenPurpose.CHANGE_EMAIL)
     audit.record("account.password_reset", account, actor=account)
     db.session.commit()
     logger.info("account %s reset its password", account.id)
@@ -351,7 +385,8 @@ def change_password(account: Account, password: str) -> None:
     The caller signs its own session in again with the new session token.
     """
     _replace_password(account, password)
-    tokens.revoke(account, TokenPurpose.RESET_PASSWORD)
+    # A pending address change may come from whoever knew the old password.
+    tokens.revoke(account, TokenPurpose.RESET_PASSWORD, TokenPurpose.CHANGE_EMAIL)
     audit.record("account.password_changed", account, actor=account)
     db.session.commit()
     logger.info("account %s changed its password", account.id)
@@ -422,6 +457,8 @@ def confirm_email_change(secret: str) -> Account | None:
     account.email = new_address
     account.email_confirmed_at = utcnow()
     tokens.revoke(account, TokenPurpose.RESET_PASSWORD, TokenPurpose.CHANGE_EMAIL)
+    # Sessions opened under the old address end; the person signs in again.
+    account.session_token = new_session_token()
     audit.record("account.email_changed", account, actor=account)
     db.session.commit()
     logger.info("account %s changed its address", account.id)
@@ -496,7 +533,7 @@ def withdraw(account: Account) -> None:
             NotificationPreference.account_id == account.id
         )
     )
-    tokens.revoke(account, *TokenPurpose)
+    _erase_traces(account, participant)
     account.email = None
     account.password_hash = None
     account.totp_secret = None
@@ -551,6 +588,47 @@ def _meets_again(activity: Activity, now: datetime) -> bool:
         ends_on = activity.recurrence_ends_on
         return ends_on is None or ends_on >= now.date()
     return schedules.next_session(activity.sessions, now) is not None
+
+
+def _erase_traces(account: Account, participant: Participant | None) -> None:
+    """Remove personal data kept beside the account's own columns.
+
+    Messages and application notes can hold names, addresses and health
+    details; sessions hold network addresses; tokens hold pending addresses.
+    Counts in statistics do not depend on any of these.
+    """
+    db.session.execute(
+        sa.delete(AccountToken).where(AccountToken.account_id == account.id)
+    )
+    db.session.execute(
+        sa.delete(AccountSession).where(AccountSession.account_id == account.id)
+    )
+    failures = db.session.scalars(
+        sa.select(AuditEntry).where(
+            AuditEntry.action == "sign_in_failed",
+            AuditEntry.object_id == account.id,
+        )
+    )
+    for entry in failures:
+        entry.detail = {**entry.detail, "email": None}
+    if participant is None:
+        return
+    db.session.execute(
+        sa.delete(Favourite).where(Favourite.participant_id == participant.id)
+    )
+    db.session.execute(
+        sa.update(Application)
+        .where(Application.participant_id == participant.id)
+        .values(message=None)
+    )
+    threads = sa.select(MessageThread.id).where(
+        MessageThread.participant_id == participant.id
+    )
+    db.session.execute(
+        sa.update(Message)
+        .where(Message.thread_id.in_(threads), Message.side == ThreadSide.PARTICIPANT)
+        .values(body=ERASED_MESSAGE)
+    )
 
 
 def _anonymise(participant: Participant, now: datetime) -> None:

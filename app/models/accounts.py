@@ -80,7 +80,7 @@ class Account(UserMixin, db.Model):
         back_populates="account", uselist=False, foreign_keys="Participant.account_id"
     )
     memberships: Mapped[list["OrganisationMember"]] = relationship(  # noqa: F821
-        back_populates="account"
+        back_populates="account", cascade="all, delete-orphan"
     )
     notification_preferences: Mapped[list["NotificationPreference"]] = relationship(
         back_populates="account", cascade="all, delete-orphan"

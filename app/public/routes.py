@@ -385,10 +385,15 @@ def change_email():
 
 @bp.get("/account/email/confirm/<token>")
 def confirm_email_change(token: str):
-    if accounts.confirm_email_change(token) is None:
+    # Read before the change, which ends the sessions of the account.
+    signed_in_as = current_user.id if current_user.is_authenticated else None
+    account = accounts.confirm_email_change(token)
+    if account is None:
         return _invalid_link("email")
     flash(_("Your e-mail address has been changed."), "success")
-    if current_user.is_authenticated:
+    if signed_in_as == account.id:
+        # Every other session ended with the change; this one carries on.
+        login_user(account)
         return redirect(url_for(".my_page"), 303)
     return redirect(url_for(".sign_in"), 303)
 

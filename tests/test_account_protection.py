@@ -1,0 +1,119 @@
+"""Protections around account changes: stolen links, leftovers, clean-up."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app import accounts
+from app.extensions import db
+from app.models import (
+    Account,
+    AccountSession,
+    AccountToken,
+    Application,
+    AuditEntry,
+    Favourite,
+    Message,
+    MessageThread,
+    Organisation,
+)
+from app.models.types import AccountStatus, ReviewState, ThreadSide, utcnow
+from tests.support.auth import sign_in
+from tests.support.factories import (
+    PASSWORD,
+    make_account,
+    make_activity,
+    make_application,
+    make_organisation,
+    make_participant,
+)
+from tests.test_participant_accounts import _mail_to, _path_of_link
+
+NEW_PASSWORD = "新しい合言葉は桜の木の下"
+
+
+@pytest.fixture
+def app_overrides(smtp_server):
+    return smtp_server.settings
+
+
+def test_a_new_password_kills_an_address_change_someone_else_asked_for(
+    app, client, smtp_server
+):
+    account = make_participant(account=make_account(email="hanako@example.jp")).account
+    db.session.commit()
+    intruder = app.test_client()
+    sign_in(intruder, account)
+    intruder.post(
+        "/account/email",
+        data={"email": "intruder@example.jp", "current_password": PASSWORD},
+    )
+    [link] = _mail_to(smtp_server, "intruder@example.jp")
+
+    sign_in(client, account)
+    client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "password": NEW_PASSWORD,
+            "password_again": NEW_PASSWORD,
+        },
+    )
+    intruder.get(_path_of_link(link, "/account/email/confirm/"))
+
+    db.session.refresh(account)
+    assert account.email == "hanako@example.jp"
+
+
+def test_withdrawal_erases_messages_notes_sessions_tokens_and_favourites(client):
+    participant = make_participant(account=make_account(email="kiyoshi@example.jp"))
+    activity = make_activity()
+    make_application(
+        activity=activity, participant=participant, message="膝が少し悪いです"
+    )
+    thread = MessageThread(
+        subject="参加について", participant=participant, organisation_id=None
+    )
+    thread.messages.append(
+        Message(side=ThreadSide.PARTICIPANT, body="渡辺 清です。よろしく。")
+    )
+    db.session.add_all([thread, Favourite(participant=participant, activity=activity)])
+    db.session.commit()
+    client.post("/sign-in", data={"email": "kiyoshi@example.jp", "password": "wrong"})
+    sign_in(client, participant.account)
+    client.post(
+        "/account/email",
+        data={"email": "kiyoshi.new@example.jp", "current_password": PASSWORD},
+    )
+
+    response = client.post("/account/withdraw", data={"current_password": PASSWORD})
+
+    assert response.status_code == 303
+    account_id = participant.account_id
+    db.session.expire_all()
+    assert "膝" not in (db.session.scalar(sa.select(Application.message)) or "")
+    assert "渡辺" not in db.session.scalar(sa.select(Message.body))
+    for model in (AccountToken, AccountSession):
+        assert not db.session.scalars(
+            sa.select(model).where(model.account_id == account_id)
+        ).all()
+    assert not db.session.scalars(sa.select(Favourite)).all()
+    failures = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "sign_in_failed")
+    ).all()
+    assert failures and all(not entry.detail.get("email") for entry in failures)
+
+
+def test_clean_up_removes_an_unconfirmed_organisation_registration(client):
+    owner = make_account(status=AccountStatus.UNCONFIRMED)
+    organisation = make_organisation(owner=owner, review_state=ReviewState.DRAFT)
+    owner.created_at = utcnow() - timedelta(days=31)
+    db.session.commit()
+    organisation_id, owner_id = organisation.id, owner.id
+
+    removed = accounts.remove_unconfirmed(timedelta(days=30))
+
+    assert removed == 1
+    assert db.session.get(Account, owner_id) is None
+    assert db.session.get(Organisation, organisation_id) is None
