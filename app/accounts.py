@@ -180,6 +180,15 @@ def register_participant(
     return account
 
 
+def tell_owner_of_registration_attempt(address: str) -> None:
+    """E-mail the owner of a taken address that someone tried to register it.
+
+    Forms answer a taken address exactly as a new one; only its owner learns
+    of the attempt, with links to sign in or reset the password.
+    """
+    _tell_owner_of_registration_attempt(normalise_email(address))
+
+
 def _tell_owner_of_registration_attempt(address: str) -> None:
     # Registering takes a password hash; so does this, so the answer for a
     # taken address does not come back measurably sooner.

@@ -93,7 +93,9 @@ def add_security_headers(response):
 
 
 def _submitted_address() -> str:
-    address = normalise_email(request.form.get("email"))
+    # The organisation form names its staff member's address staff_email.
+    form = request.form
+    address = normalise_email(form.get("email") or form.get("staff_email"))
     return f"sign-in:{address[:254]}"
 
 

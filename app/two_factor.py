@@ -17,9 +17,10 @@ from datetime import timedelta
 import pyotp
 import segno
 import sqlalchemy as sa
+from limits import parse as parse_limit
 
 from app import audit
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models import Account, AuditEntry, RecoveryCode
 from app.models.types import utcnow
 
@@ -194,6 +195,19 @@ def reset(account: Account) -> None:
 def record_failure(account: Account, stage: str) -> None:
     audit.record(FAILURE_ACTION, account, actor=None, stage=stage)
     db.session.commit()
+
+
+def claim_attempt(account: Account) -> bool:
+    """Count one code about to be checked; False when the account has none left.
+
+    The rate-limit store counts atomically (Redis INCR), so guesses sent in
+    parallel cannot all slip past a count read before any of them failed.
+    The audit-log count below keeps the limit when that store is restarted.
+    """
+    item = parse_limit(
+        f"{MAX_FAILURES} per {int(FAILURE_WINDOW.total_seconds())} second"
+    )
+    return limiter.limiter.hit(item, "two-factor", str(account.id))
 
 
 def too_many_failures(account: Account) -> bool:

@@ -417,3 +417,16 @@ def test_a_staff_member_enrols_and_reaches_the_console_in_the_browser(page):
     assert page.url.endswith("/admin/")
     db.session.refresh(staff.account)
     assert staff.account.totp_enabled_at is not None
+
+
+def test_code_attempts_are_counted_before_they_are_checked(app):
+    from app import two_factor
+    from tests.support.factories import make_municipal_staff
+
+    staff = make_municipal_staff("世田谷区")
+    # As if many guesses arrived at once: each claims its attempt first, so
+    # only the allowed number gets as far as checking a code.
+    claims = [two_factor.claim_attempt(staff.account) for _ in range(8)]
+
+    assert claims.count(True) == two_factor.MAX_FAILURES
+    assert claims[two_factor.MAX_FAILURES :] == [False] * 3

@@ -94,6 +94,8 @@ def enrol():
 
     form = EnrolForm()
     if form.validate_on_submit():
+        if not two_factor.claim_attempt(account):
+            return _locked_out(account)
         if two_factor.verify_totp(account, form.code.data):
             codes = two_factor.enable(account)
             next_url = _complete(account)
@@ -132,6 +134,8 @@ def code():
 
     form = CodeForm()
     if form.validate_on_submit():
+        if not two_factor.claim_attempt(account):
+            return _locked_out(account)
         entered = form.code.data
         if two_factor.looks_like_totp(entered):
             recovery = False

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app import organisations
+from app import accounts, organisations
 from app.extensions import db
 from app.models import Activity, Organisation, OrganisationMember
 from app.models.types import MemberRole, ReviewState
@@ -27,6 +27,7 @@ from app.orgs.forms import (
     OrganisationForm,
     RegistrationForm,
 )
+from app.security import limit_mail_requests
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ def dashboard():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limit_mail_requests
 def register():
     """Register an organisation, with a new staff account unless signed in."""
     signed_in = current_user.is_authenticated
@@ -137,6 +139,8 @@ def register():
                 "success",
             )
             return redirect(url_for(".dashboard"), 303)
+        # A taken address gets the same answer as a new one, so the form does
+        # not reveal who is registered; its owner is told by e-mail instead.
         if organisations.find_account(form.staff_email.data) is None:
             organisations.register_with_new_account(
                 form.details(),
@@ -144,14 +148,9 @@ def register():
                 email=form.staff_email.data,
                 password=form.password.data,
             )
-            return redirect(url_for(".registered"), 303)
-        form.staff_email.errors.append(
-            _(
-                "This address already has an account. Please sign in first, then "
-                "register the organisation from your account."
-            )
-        )
-        return render_template("orgs/register.html", form=form, existing_account=True)
+        else:
+            accounts.tell_owner_of_registration_attempt(form.staff_email.data)
+        return redirect(url_for(".registered"), 303)
     return render_template("orgs/register.html", form=form)
 
 
