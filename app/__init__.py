@@ -84,10 +84,13 @@ def configure_templates(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
+    from app.converters import RecordIdConverter
     from app.ops import bp as ops_bp
     from app.orgs import bp as orgs_bp
     from app.public import bp as public_bp
 
+    # Before any route is added, so every <int:...> in an address is bounded.
+    app.url_map.converters["int"] = RecordIdConverter
     app.register_blueprint(public_bp)
     app.register_blueprint(orgs_bp, url_prefix="/orgs")
     app.register_blueprint(ops_bp)

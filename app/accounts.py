@@ -65,6 +65,11 @@ def authenticate(email: str, password: str) -> Account | None:
     return account
 
 
+def is_staff_only(account: Account) -> bool:
+    """A staff account that is neither a participant nor an organisation's staff."""
+    return account.is_staff and account.participant is None and not account.memberships
+
+
 def _record_failure(account: Account | None, address: str, reason: str) -> None:
     audit.record(
         "sign_in_failed",

@@ -9,6 +9,7 @@ import secrets
 from functools import wraps
 
 from flask import Flask, abort, current_app, g, render_template, request
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import limiter
@@ -154,6 +155,31 @@ def limit_mail_requests(view):
         return view(*args, **kwargs)
 
     return per_client(per_recipient(limited))
+
+
+def _signed_in_account() -> str:
+    return f"account:{current_user.get_id() if current_user.is_authenticated else ''}"
+
+
+def limit_password_checks(view):
+    """Limit wrong current passwords on the pages that ask for one again.
+
+    Someone at an unattended, signed-in computer must not be able to guess
+    the password by trying it on the change-password or withdrawal form.
+    """
+    per_account = limiter.limit(
+        lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
+        key_func=_signed_in_account,
+        methods=["POST"],
+        deduct_when=_failed,
+        scope="password-check",
+    )
+
+    @wraps(view)
+    def limited(*args, **kwargs):
+        return view(*args, **kwargs)
+
+    return per_account(limited)
 
 
 def too_many_attempts(error):

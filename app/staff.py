@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from app import audit, emails, tokens, two_factor
 from app.extensions import db
 from app.models import Account, Staff
+from app.models.accounts import new_session_token
 from app.models.types import AccountStatus, StaffLevel, TokenPurpose, utcnow
 from app.text import normalise_email
 
@@ -184,6 +185,8 @@ def reset_two_factor(actor: Staff, target: Staff) -> None:
     """For a lost phone: the next sign-in enrols a new device."""
     _check(actor, target)
     two_factor.reset(target.account)
+    # Whoever holds the lost phone may be signed in: end every session.
+    target.account.session_token = new_session_token()
     audit.record("staff_two_factor_reset", target, actor=actor.account)
     db.session.commit()
     logger.info(

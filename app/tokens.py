@@ -46,6 +46,8 @@ def issue(
     """
     if account is not None:
         revoke(account, purpose)
+    elif email is not None:
+        _revoke_for_address(purpose, email, payload or {})
     secret = secrets.token_urlsafe(TOKEN_BYTES)
     db.session.add(
         AccountToken(
@@ -102,6 +104,23 @@ def consume(purpose: TokenPurpose, secret: str | None) -> AccountToken | None:
     db.session.refresh(token)
     logger.info("used %s token %s", purpose.value, token.id)
     return token
+
+
+def _revoke_for_address(purpose: TokenPurpose, email: str, payload: dict) -> None:
+    """Retire earlier unused invitations to the same address for the same thing."""
+    earlier = db.session.scalars(
+        sa.select(AccountToken).where(
+            AccountToken.purpose == purpose,
+            AccountToken.email == email,
+            AccountToken.used_at.is_(None),
+        )
+    )
+    for token in earlier:
+        if token.payload == payload or (
+            "organisation_id" in payload
+            and token.payload.get("organisation_id") == payload["organisation_id"]
+        ):
+            token.used_at = utcnow()
 
 
 def revoke(account: Account, *purposes: TokenPurpose) -> None:

@@ -117,3 +117,69 @@ def test_clean_up_removes_an_unconfirmed_organisation_registration(client):
     assert removed == 1
     assert db.session.get(Account, owner_id) is None
     assert db.session.get(Organisation, organisation_id) is None
+
+
+def test_staff_cannot_change_their_address_or_password_on_the_public_site(client):
+    from tests.support.factories import make_municipal_staff
+
+    staff = make_municipal_staff("世田谷区")
+    db.session.commit()
+    sign_in(client, staff.account)
+
+    assert client.get("/account/email").status_code == 403
+    response = client.post(
+        "/account/email",
+        data={"email": "elsewhere@example.jp", "current_password": PASSWORD},
+    )
+    assert response.status_code == 403
+    assert client.get("/account/password").status_code == 403
+
+
+def test_wrong_current_passwords_are_limited_on_signed_in_forms(make_app):
+    app = make_app(SIGN_IN_LIMIT_PER_ACCOUNT="2 per 15 minutes")
+    client = app.test_client()
+    with app.app_context():
+        participant = make_participant()
+        db.session.commit()
+        sign_in(client, participant.account)
+    wrong = {"current_password": "wrong", "password": "x", "password_again": "x"}
+
+    answers = [
+        client.post("/account/password", data=wrong).status_code for _ in range(3)
+    ]
+
+    assert answers == [200, 200, 429]
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("GET", "/activities/99999999999999999999"),
+        ("GET", "/orgs/3/staff/99999999999999999999/remove"),
+        ("POST", "/admin/staff/99999999999999999999/disable"),
+    ],
+)
+def test_ids_too_large_for_a_record_are_simply_not_found(client, method, url):
+    assert client.open(url, method=method).status_code == 404
+
+
+@pytest.mark.parametrize("value", [" ", "\u3000", "huge"])
+def test_the_display_switch_ignores_values_it_does_not_know(client, value):
+    response = client.post("/display", data={"text_size": value})
+    assert response.status_code == 303
+
+
+def test_inviting_the_same_address_again_retires_the_earlier_link(app):
+    from app import tokens
+    from app.models.types import TokenPurpose
+
+    payload = {"organisation_id": 7, "role": "member"}
+    first = tokens.issue(
+        TokenPurpose.MEMBER_INVITATION, email="new@example.jp", payload=payload
+    )
+    second = tokens.issue(
+        TokenPurpose.MEMBER_INVITATION, email="new@example.jp", payload=payload
+    )
+
+    assert tokens.find(TokenPurpose.MEMBER_INVITATION, first) is None
+    assert tokens.find(TokenPurpose.MEMBER_INVITATION, second) is not None

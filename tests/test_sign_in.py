@@ -87,14 +87,14 @@ def test_empty_fields_are_explained_next_to_each_field(client):
     assert 'aria-invalid="true"' in page
 
 
-def test_staff_land_on_the_console_and_organisation_members_on_their_portal(
-    client, app
-):
+def test_staff_are_sent_to_the_console_sign_in_and_members_to_their_portal(client, app):
     staff = make_municipal_staff()
     member = make_member(make_organisation())
 
-    assert _sign_in(client, staff.account.email).location == "/admin/"
-    client.post("/sign-out")
+    refused = _sign_in(client, staff.account.email)
+    assert refused.status_code == 200
+    assert 'href="/admin/sign-in"' in refused.text
+    assert "ログアウト" not in refused.text
     assert _sign_in(client, member.account.email).location == "/orgs/"
 
 

@@ -27,7 +27,7 @@ from app.orgs.forms import (
     OrganisationForm,
     RegistrationForm,
 )
-from app.security import limit_mail_requests
+from app.security import limit_mail_requests, limit_password_checks
 
 logger = logging.getLogger(__name__)
 
@@ -355,6 +355,7 @@ def invitation(token: str):
 
 
 @bp.route("/<int:organisation_id>/close", methods=["GET", "POST"])
+@limit_password_checks
 def close(organisation_id: int):
     """Close the organisation, after the owner confirms with their password."""
     organisation = get_membership_or_403(

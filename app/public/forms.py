@@ -72,13 +72,20 @@ class SignInForm(FlaskForm):
     next = HiddenField()
 
 
+def _blank_as_none(value: str | None) -> str | None:
+    return (value or "").strip() or None
+
+
 class DisplayForm(FlaskForm):
     """The display switch on every page; each button sends one setting."""
 
     text_size = StringField(
-        validators=[Optional(), AnyOf([size.value for size in TextSize])]
+        validators=[Optional(), AnyOf([size.value for size in TextSize])],
+        filters=[_blank_as_none],
     )
-    high_contrast = StringField(validators=[Optional(), AnyOf(["on", "off"])])
+    high_contrast = StringField(
+        validators=[Optional(), AnyOf(["on", "off"])], filters=[_blank_as_none]
+    )
     next = HiddenField()
 
 

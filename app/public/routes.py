@@ -44,7 +44,7 @@ from app.public.forms import (
     SignOutForm,
     WithdrawForm,
 )
-from app.security import limit_mail_requests, limit_sign_in
+from app.security import limit_mail_requests, limit_password_checks, limit_sign_in
 from app.text import normalise_email
 
 logger = logging.getLogger(__name__)
@@ -130,6 +130,15 @@ def sign_in():
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         account = accounts.authenticate(form.email.data, form.password.data)
+        if account is not None and accounts.is_staff_only(account):
+            # Staff sign in to the console, which asks for a second factor;
+            # a password alone must not open an account page for them here.
+            form.form_errors.append(
+                _("Staff accounts sign in on the console sign-in page.")
+            )
+            return render_template(
+                "public/sign_in.html", form=form, console_sign_in=True
+            )
         if account is not None:
             # A new session at sign-in, so a session planted before it
             # (session fixation) never becomes a signed-in one.
@@ -223,6 +232,17 @@ def display_settings():
 @bp.app_errorhandler(404)
 def not_found(error):
     return render_template("public/not_found.html"), 404
+
+
+def _own_account_or_403():
+    """The signed-in account, if its settings may be changed on this site.
+
+    Staff change theirs only behind the console's second factor.
+    """
+    account = current_user._get_current_object()
+    if account.is_staff:
+        abort(403)
+    return account
 
 
 def _landing(account) -> str:
@@ -351,8 +371,9 @@ def my_page():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@limit_password_checks
 def change_password():
-    account = current_user._get_current_object()
+    account = _own_account_or_403()
     form = ChangePasswordForm()
     form.email_for_policy = account.email
     if form.validate_on_submit():
@@ -369,8 +390,9 @@ def change_password():
 
 @bp.route("/account/email", methods=["GET", "POST"])
 @login_required
+@limit_password_checks
 def change_email():
-    account = current_user._get_current_object()
+    account = _own_account_or_403()
     form = ChangeEmailForm()
     if form.validate_on_submit():
         if normalise_email(form.email.data) == account.email:
@@ -400,6 +422,7 @@ def confirm_email_change(token: str):
 
 @bp.route("/account/withdraw", methods=["GET", "POST"])
 @login_required
+@limit_password_checks
 def withdraw():
     account = current_user._get_current_object()
     blocking = accounts.sole_owned_organisations(account)
