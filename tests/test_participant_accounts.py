@@ -86,7 +86,7 @@ def _register_and_confirm(client, smtp_server, **changes) -> Account:
     client.post("/register", data=_registration(**changes))
     address = changes.get("email", "hanako@example.jp").lower()
     [mail] = _mail_to(smtp_server, address)
-    client.get(_path_of_link(mail, "/confirm/"))
+    client.post(_path_of_link(mail, "/confirm/"))
     return db.session.scalar(db.select(Account).filter_by(email=address))
 
 
@@ -134,7 +134,7 @@ def test_a_new_participant_registers_confirms_and_lands_on_their_page(
     )
     assert "山田 花子 様" in _text(mail)
     assert "メールアドレスを確認する" in mail.message.get_body(("html",)).get_content()
-    confirmed = client.get(_path_of_link(mail, "/confirm/"))
+    confirmed = client.post(_path_of_link(mail, "/confirm/"))
 
     assert confirmed.status_code == 303
     assert "登録が完了しました" in client.get(confirmed.location).text
@@ -228,7 +228,7 @@ def test_a_used_confirmation_link_offers_a_new_one_to_any_address(client, smtp_s
     client.post("/register", data=_registration())
     [mail] = _mail_to(smtp_server, "hanako@example.jp")
     path = _path_of_link(mail, "/confirm/")
-    assert client.get(path).status_code == 303
+    assert client.post(path).status_code == 303
 
     again = client.get(path)
 
@@ -248,8 +248,8 @@ def test_an_unconfirmed_account_can_ask_for_a_new_link(client, smtp_server):
     client.post("/confirm/resend", data={"email": "HANAKO@example.jp "})
 
     first, second = _mail_to(smtp_server, "hanako@example.jp")
-    assert client.get(_path_of_link(first, "/confirm/")).status_code == 404
-    assert client.get(_path_of_link(second, "/confirm/")).status_code == 303
+    assert client.post(_path_of_link(first, "/confirm/")).status_code == 404
+    assert client.post(_path_of_link(second, "/confirm/")).status_code == 303
 
 
 # -- Passwords -----------------------------------------------------------------
@@ -544,7 +544,7 @@ def test_the_clean_up_reminds_once_and_removes_accounts_left_unconfirmed(
         if "確認がまだ済んでいません" in m.message["Subject"]
     ]
     assert [m.rcpt_tos for m in reminders] == [["late@example.jp"]]
-    assert client.get(_path_of_link(reminders[0], "/confirm/")).status_code == 303
+    assert client.post(_path_of_link(reminders[0], "/confirm/")).status_code == 303
     assert db.session.get(Account, stale_id) is None
     assert db.session.get(Participant, stale_participant_id) is None
     assert (
@@ -603,3 +603,18 @@ def test_loading_fixed_pages_never_overwrites_what_staff_wrote(app):
         )
         == 1
     )
+
+
+def test_opening_a_confirmation_link_only_shows_a_button(client, smtp_server):
+    client.post("/register", data=_registration())
+    [mail] = _mail_to(smtp_server, "hanako@example.jp")
+    path = _path_of_link(mail, "/confirm/")
+
+    # What a mail scanner following the link does: nothing is confirmed.
+    page = client.get(path)
+
+    assert page.status_code == 200
+    assert "確認する" in page.text
+    account = db.session.scalar(db.select(Account).filter_by(email="hanako@example.jp"))
+    assert account.status == AccountStatus.UNCONFIRMED
+    assert client.post(path).status_code == 303

@@ -45,6 +45,9 @@ def test_a_new_participant_registers_confirms_and_sees_their_page(page, smtp_ser
 
     assert page.locator("h1").inner_text() == "メールをご確認ください"
     page.goto(_confirmation_path(smtp_server))
+    assert_accessible(page, "participant-confirm")
+    with page.expect_navigation():
+        page.get_by_role("button", name="確認する").click()
     assert page.locator("h1").inner_text() == "メールアドレスを確認しました"
 
     page.get_by_role("main").get_by_role("link", name="ログイン", exact=True).click()

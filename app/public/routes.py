@@ -307,8 +307,15 @@ def check_mail(kind: str):
     )
 
 
-@bp.get("/confirm/<token>")
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str):
+    # Opening the link only shows a button: mail scanners that follow links
+    # must not confirm an address someone else registered.
+    form = SignOutForm()
+    if not form.validate_on_submit():
+        if tokens.find(TokenPurpose.CONFIRM_EMAIL, token) is None:
+            return _invalid_link("confirm")
+        return render_template("public/confirm.html", form=form)
     account = accounts.confirm_email(token)
     if account is None:
         return _invalid_link("confirm")
