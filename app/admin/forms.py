@@ -2,37 +2,25 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
+from app.forms import (
+    CredentialsForm,
+    email_field,
+    new_password_field,
+    password_confirmation_field,
+)
 from app.models.types import StaffLevel
 
-# Column limits: account.email 254, staff.name and staff.department 100.
-EMAIL_MAX_LENGTH = 254
+# Column limits: staff.name and staff.department are 100 characters.
 NAME_MAX_LENGTH = 100
-PASSWORD_MAX_LENGTH = 128
 # Room for a recovery code typed with hyphens and spaces.
 CODE_MAX_LENGTH = 40
 
 
-class ConsoleSignInForm(FlaskForm):
-    email = EmailField(
-        _l("E-mail address"),
-        validators=[
-            DataRequired(_l("Enter your e-mail address.")),
-            Length(max=EMAIL_MAX_LENGTH),
-        ],
-        render_kw={"autocomplete": "username", "spellcheck": "false"},
-    )
-    password = PasswordField(
-        _l("Password"),
-        validators=[
-            DataRequired(_l("Enter your password.")),
-            Length(max=PASSWORD_MAX_LENGTH),
-        ],
-        render_kw={"autocomplete": "current-password"},
-    )
-    next = HiddenField()
+class ConsoleSignInForm(CredentialsForm):
+    """The console's first step; the second asks for a code."""
 
 
 class EnrolForm(FlaskForm):
@@ -62,22 +50,8 @@ class CodeForm(FlaskForm):
 
 
 class InvitationForm(FlaskForm):
-    password = PasswordField(
-        _l("New password"),
-        validators=[
-            DataRequired(_l("Enter a password.")),
-            Length(max=PASSWORD_MAX_LENGTH),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("New password again"),
-        validators=[
-            DataRequired(_l("Enter the password again.")),
-            EqualTo("password", _l("The two passwords are not the same.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = new_password_field(_l("New password"))
+    confirm = password_confirmation_field("password", _l("New password again"))
 
 
 class NewStaffForm(FlaskForm):
@@ -90,15 +64,7 @@ class NewStaffForm(FlaskForm):
             Length(max=NAME_MAX_LENGTH),
         ],
     )
-    email = EmailField(
-        _l("E-mail address"),
-        validators=[
-            DataRequired(_l("Enter the e-mail address.")),
-            Email(_l("Enter an e-mail address such as name@example.jp.")),
-            Length(max=EMAIL_MAX_LENGTH),
-        ],
-        render_kw={"spellcheck": "false"},
-    )
+    email = email_field(required=_l("Enter the e-mail address."))
     department = StringField(
         _l("Department"), validators=[Optional(), Length(max=NAME_MAX_LENGTH)]
     )

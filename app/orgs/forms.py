@@ -5,9 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    EmailField,
     HiddenField,
-    PasswordField,
     SelectField,
     StringField,
     TelField,
@@ -16,7 +14,6 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
-    Email,
     InputRequired,
     Length,
     ValidationError,
@@ -24,6 +21,7 @@ from wtforms.validators import (
 
 from app import labels, organisations, passwords, text
 from app.extensions import db
+from app.forms import current_password_field, email_field, new_password_field
 from app.models import Municipality
 from app.models.types import MemberRole
 
@@ -34,10 +32,8 @@ KANA_MAX = 200
 ADDRESS_MAX = 200
 PERSON_MAX = 100
 PHONE_MAX = 20
-EMAIL_MAX = 254
 # The description is a text column; the limit keeps a page readable.
 DESCRIPTION_MAX = 4000
-PASSWORD_MAX = passwords.MAX_LENGTH
 
 
 def _strip(value):
@@ -77,34 +73,12 @@ def _check_phone(form, field):
         )
 
 
-def _email_field(label, **kwargs) -> EmailField:
-    return EmailField(
-        label,
-        filters=[_email],
-        validators=[
-            DataRequired(_l("Enter the e-mail address.")),
-            Length(max=EMAIL_MAX),
-            Email(_l("Check the e-mail address: it should look like name@example.jp.")),
-        ],
-        render_kw={"autocomplete": "email", "spellcheck": "false"},
-        **kwargs,
-    )
-
-
 def _person_field(label) -> StringField:
     return StringField(
         label,
         filters=[_strip],
         validators=[DataRequired(_l("Enter the name.")), Length(max=PERSON_MAX)],
         render_kw={"autocomplete": "name"},
-    )
-
-
-def _new_password_field() -> PasswordField:
-    return PasswordField(
-        _l("Password"),
-        validators=[DataRequired(_l("Enter a password.")), Length(max=PASSWORD_MAX)],
-        render_kw={"autocomplete": "new-password"},
     )
 
 
@@ -193,7 +167,10 @@ class OrganisationForm(FlaskForm):
         ],
         render_kw={"autocomplete": "tel"},
     )
-    email = _email_field(_l("E-mail address of the organisation"))
+    email = email_field(
+        _l("E-mail address of the organisation"),
+        required=_l("Enter the e-mail address."),
+    )
     description = TextAreaField(
         _l("About the organisation"),
         filters=[_strip],
@@ -254,8 +231,10 @@ class RegistrationForm(OrganisationForm):
     """A new organisation with its first staff account."""
 
     staff_name = _person_field(_l("Your name"))
-    staff_email = _email_field(_l("Your e-mail address"))
-    password = _new_password_field()
+    staff_email = email_field(
+        _l("Your e-mail address"), required=_l("Enter the e-mail address.")
+    )
+    password = new_password_field()
     consent = _consent_field()
 
     def validate(self, extra_validators=None) -> bool:
@@ -280,7 +259,10 @@ class ButtonForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    email = _email_field(_l("E-mail address of the person to invite"))
+    email = email_field(
+        _l("E-mail address of the person to invite"),
+        required=_l("Enter the e-mail address."),
+    )
     role = SelectField(
         _l("Role"),
         choices=[
@@ -298,7 +280,7 @@ class AcceptInvitationForm(FlaskForm):
 
 class InvitationSignUpForm(FlaskForm):
     name = _person_field(_l("Your name"))
-    password = _new_password_field()
+    password = new_password_field()
     consent = _consent_field()
 
     def __init__(self, *args, email: str | None = None, **kwargs):
@@ -313,11 +295,4 @@ class InvitationSignUpForm(FlaskForm):
 
 
 class CloseForm(FlaskForm):
-    password = PasswordField(
-        _l("Your password"),
-        validators=[
-            DataRequired(_l("Enter your password.")),
-            Length(max=PASSWORD_MAX),
-        ],
-        render_kw={"autocomplete": "current-password"},
-    )
+    password = current_password_field(_l("Your password"))

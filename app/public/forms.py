@@ -7,9 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    EmailField,
     HiddenField,
-    PasswordField,
     SearchField,
     SelectField,
     StringField,
@@ -18,25 +16,26 @@ from wtforms import (
 from wtforms.validators import (
     AnyOf,
     DataRequired,
-    Email,
-    EqualTo,
     InputRequired,
     Length,
     Optional,
 )
 
-from app import passwords
 from app.extensions import db
+from app.forms import (
+    CredentialsForm,
+    NewPasswordMixin,
+    current_password_field,
+    email_field,
+    new_password_field,
+    password_confirmation_field,
+)
 from app.models import Municipality
 from app.models.types import TextSize
 from app.templating import era_year
 from app.templating import localized as localized_name
 from app.text import is_katakana, to_katakana
 
-# Columns: account.email is 254 characters. Passwords are not stored as typed;
-# the limit keeps hashing cheap whatever is posted.
-EMAIL_MAX_LENGTH = 254
-PASSWORD_MAX_LENGTH = 128
 KEYWORD_MAX_LENGTH = 100
 
 
@@ -51,25 +50,8 @@ class SearchForm(FlaskForm):
     )
 
 
-class SignInForm(FlaskForm):
-    email = EmailField(
-        _l("E-mail address"),
-        validators=[
-            DataRequired(_l("Enter your e-mail address.")),
-            Length(max=EMAIL_MAX_LENGTH),
-        ],
-        render_kw={"autocomplete": "username", "spellcheck": "false"},
-    )
-    password = PasswordField(
-        _l("Password"),
-        validators=[
-            DataRequired(_l("Enter your password.")),
-            Length(max=PASSWORD_MAX_LENGTH),
-        ],
-        render_kw={"autocomplete": "current-password"},
-    )
+class SignInForm(CredentialsForm):
     remember = BooleanField(_l("Stay signed in on this device"))
-    next = HiddenField()
 
 
 def _blank_as_none(value: str | None) -> str | None:
@@ -100,64 +82,6 @@ NAME_MAX_LENGTH = 100
 # The youngest who may register, and the earliest birth year offered.
 MINIMUM_AGE = 18
 EARLIEST_BIRTH_YEAR = 1910
-
-
-def _new_password_field(label):
-    return PasswordField(
-        label,
-        validators=[
-            DataRequired(_l("Enter a password.")),
-            Length(max=PASSWORD_MAX_LENGTH),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
-
-
-def _password_confirmation_field(other: str):
-    return PasswordField(
-        _l("The same password again"),
-        validators=[
-            DataRequired(_l("Enter the password again.")),
-            EqualTo(other, _l("The two passwords are not the same.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
-
-
-def _current_password_field():
-    return PasswordField(
-        _l("Current password"),
-        validators=[
-            DataRequired(_l("Enter your password.")),
-            Length(max=PASSWORD_MAX_LENGTH),
-        ],
-        render_kw={"autocomplete": "current-password"},
-    )
-
-
-def _email_field(label=None):
-    return EmailField(
-        label or _l("E-mail address"),
-        validators=[
-            DataRequired(_l("Enter your e-mail address.")),
-            Length(max=EMAIL_MAX_LENGTH),
-            Email(_l("Enter an e-mail address such as taro@example.jp.")),
-        ],
-        filters=[lambda value: value.strip() if value else value],
-        render_kw={"autocomplete": "email", "spellcheck": "false"},
-    )
-
-
-class NewPasswordMixin:
-    """Checks a new password against the policy; ``email_for_policy`` is the
-    address it must not equal."""
-
-    email_for_policy: str | None = None
-
-    def validate_password(self, field) -> None:
-        problems = passwords.problems(field.data or "", email=self.email_for_policy)
-        if problems:
-            raise ValidationError(" ".join(str(p) for p in problems))
 
 
 def birth_year_choices(today: date | None = None) -> list[tuple[int, str]]:
@@ -203,9 +127,9 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
         ],
         filters=[to_katakana],
     )
-    email = _email_field()
-    password = _new_password_field(_l("Password"))
-    password_again = _password_confirmation_field("password")
+    email = email_field()
+    password = new_password_field(_l("Password"))
+    password_again = password_confirmation_field("password")
     birth_year = SelectField(
         _l("Year of birth"),
         coerce=int,
@@ -249,24 +173,24 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
 class EmailOnlyForm(FlaskForm):
     """One address: asking for a new confirmation link or a reset link."""
 
-    email = _email_field()
+    email = email_field()
 
 
 class ResetPasswordForm(NewPasswordMixin, FlaskForm):
-    password = _new_password_field(_l("New password"))
-    password_again = _password_confirmation_field("password")
+    password = new_password_field(_l("New password"))
+    password_again = password_confirmation_field("password")
 
 
 class ChangePasswordForm(NewPasswordMixin, FlaskForm):
-    current_password = _current_password_field()
-    password = _new_password_field(_l("New password"))
-    password_again = _password_confirmation_field("password")
+    current_password = current_password_field(_l("Current password"))
+    password = new_password_field(_l("New password"))
+    password_again = password_confirmation_field("password")
 
 
 class ChangeEmailForm(FlaskForm):
-    email = _email_field(_l("New e-mail address"))
-    current_password = _current_password_field()
+    email = email_field(_l("New e-mail address"))
+    current_password = current_password_field(_l("Current password"))
 
 
 class WithdrawForm(FlaskForm):
-    current_password = _current_password_field()
+    current_password = current_password_field(_l("Current password"))
