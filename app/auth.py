@@ -9,6 +9,7 @@ working at once.
 import hashlib
 import logging
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Flask, g, has_request_context, request, session
@@ -85,3 +86,23 @@ def _on_sign_out(app, user, **extra) -> None:
     )
     db.session.commit()
     logger.info("account %s ended session %s", user.id, row.id)
+
+
+def prune_sessions(older_than: timedelta) -> int:
+    """Delete session records that ended, or began, longer ago than that.
+
+    A remember-me cookie lasts 14 days, so a month-old session is over either
+    way; the records hold network addresses and should not pile up.
+    """
+    cutoff = utcnow() - older_than
+    result = db.session.execute(
+        sa.delete(AccountSession).where(
+            sa.or_(
+                AccountSession.revoked_at < cutoff,
+                AccountSession.created_at < cutoff,
+            )
+        )
+    )
+    db.session.commit()
+    logger.info("pruned %d old sessions", result.rowcount)
+    return result.rowcount

@@ -88,3 +88,21 @@ def clean_unconfirmed(remind_after_days: int, remove_after_days: int) -> None:
     reminded = accounts.remind_unconfirmed(timedelta(days=remind_after_days))
     logger.info("unconfirmed accounts: %d reminded, %d removed", reminded, removed)
     click.echo(f"Reminded {reminded}, removed {removed} unconfirmed accounts.")
+
+
+@accounts_cli.command("prune-sessions")
+@click.option(
+    "--older-than",
+    "days",
+    default=30,
+    show_default=True,
+    help="Days after which ended and abandoned sessions are deleted.",
+)
+def prune_sessions(days: int) -> None:
+    """Delete records of sessions that ended or were left long ago (daily cron)."""
+    from datetime import timedelta
+
+    from app import auth
+
+    removed = auth.prune_sessions(timedelta(days=days))
+    click.echo(f"Removed {removed} old sessions.")

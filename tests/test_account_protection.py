@@ -183,3 +183,21 @@ def test_inviting_the_same_address_again_retires_the_earlier_link(app):
 
     assert tokens.find(TokenPurpose.MEMBER_INVITATION, first) is None
     assert tokens.find(TokenPurpose.MEMBER_INVITATION, second) is not None
+
+
+def test_old_session_records_are_pruned_and_live_ones_kept(app):
+    from app.auth import open_session, prune_sessions
+
+    account = make_account()
+    open_session(account)
+    old = AccountSession(
+        account_id=account.id,
+        token_hash="0" * 64,
+        generation=account.session_token,
+        created_at=utcnow() - timedelta(days=40),
+    )
+    db.session.add(old)
+    db.session.commit()
+
+    assert prune_sessions(timedelta(days=30)) == 1
+    assert db.session.scalar(sa.select(sa.func.count(AccountSession.id))) == 1
