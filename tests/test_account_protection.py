@@ -201,3 +201,32 @@ def test_old_session_records_are_pruned_and_live_ones_kept(app):
 
     assert prune_sessions(timedelta(days=30)) == 1
     assert db.session.scalar(sa.select(sa.func.count(AccountSession.id))) == 1
+
+
+def test_link_tokens_have_at_least_128_bits_and_are_stored_only_hashed(app):
+    from app import tokens
+    from app.models.types import TokenPurpose
+
+    account = make_account()
+    secret = tokens.issue(TokenPurpose.RESET_PASSWORD, account=account)
+
+    stored = db.session.scalar(sa.select(AccountToken.token_hash))
+    # URL-safe base64: six bits a character.
+    assert len(secret) * 6 >= 128
+    assert secret not in stored
+    assert tokens.find(TokenPurpose.RESET_PASSWORD, secret) is not None
+
+
+def test_account_mail_is_rendered_in_japanese_without_a_request(app):
+    from flask import has_request_context
+
+    from app import emails
+
+    assert not has_request_context()
+    subject, text, html = emails.render(
+        "reset_password", "ja", reset_url="https://example.jp/r/x", minutes=60
+    )
+
+    assert "パスワード" in subject
+    assert "https://example.jp/r/x" in text and "https://example.jp/r/x" in html
+    assert '<html lang="ja">' in html

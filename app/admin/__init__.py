@@ -19,8 +19,13 @@ def init_admin(app: Flask) -> None:
     from app.admin.auth import bp as auth_bp
     from app.admin.participants import PendingParticipantView
     from app.admin.staff import StaffAccountsView
-    from app.admin.views import ActivityView, ConsoleIndexView, OrganisationView
-    from app.models import Activity, Organisation, Participant
+    from app.admin.views import (
+        ActivityView,
+        ConsoleIndexView,
+        MunicipalityView,
+        OrganisationView,
+    )
+    from app.models import Activity, Municipality, Organisation, Participant
 
     index = ConsoleIndexView(name=_l("Home"), url="/admin")
     admin = Admin(
@@ -48,6 +53,11 @@ def init_admin(app: Flask) -> None:
         # The front page links each count to the list of what it counts.
         index.lists[view.model] = view
     admin.add_view(StaffAccountsView(name=_l("Staff accounts"), endpoint="staff"))
+    admin.add_view(
+        MunicipalityView(
+            Municipality, db, name=_l("Municipalities"), endpoint="municipalities"
+        )
+    )
     admin.init_app(app)
     # Sign-in and invitations live beside the console views, under /admin, but
     # outside Flask-Admin: they are what a visitor without access may reach.

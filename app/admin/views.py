@@ -1,5 +1,6 @@
 """Console views. Every model view is scoped to the staff member's municipality."""
 
+import logging
 import re
 from collections import OrderedDict
 from datetime import date, datetime, time
@@ -17,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from app import accounts, labels, organisations, schedules
+from app import accounts, audit, labels, organisations, schedules
 from app.admin.access import StaffOnly, console_staff, scope_municipality_id
 from app.extensions import db
 from app.models import (
@@ -29,7 +30,7 @@ from app.models import (
     Revision,
     Story,
 )
-from app.models.types import OrganisationKind, ReviewState, RevisionState
+from app.models.types import OrganisationKind, ReviewState, RevisionState, StaffLevel
 from app.templating import (
     era_year,
     format_clock,
@@ -38,6 +39,8 @@ from app.templating import (
     format_span,
     format_yen,
 )
+
+logger = logging.getLogger(__name__)
 
 #: The largest id a record can have: primary keys are 32-bit integers.
 MAX_ID = 2**31 - 1
@@ -576,3 +579,73 @@ class ActivityView(ReviewedView):
         "contact_email": _l("Contact e-mail address"),
         "external_url": _l("Page on another site"),
     }
+
+
+class MunicipalityView(ScopedModelView):
+    """Each municipality's settings: switched on, and approval of residents.
+
+    Tokyo staff switch a municipality on when it joins; a municipal lead
+    decides whether its residents need approval after confirming their
+    address. Everyone else only reads.
+    """
+
+    municipality_column = "id"
+    area_columns = ()
+    can_create = False
+    can_delete = False
+    can_view_details = False
+    column_list = ("code", "name", "kind", "is_active", "requires_participant_approval")
+    column_default_sort = "code"
+    column_searchable_list = ("name", "kana")
+    column_labels = {
+        "code": _l("Code"),
+        "name": _l("Municipality"),
+        "kind": _l("Kind"),
+        "is_active": _l("Switched on"),
+        "requires_participant_approval": _l("Residents need approval"),
+    }
+    column_formatters = {"kind": lambda v, c, m, n: MUNICIPALITY_KINDS.get(m.kind)}
+    form_columns = ("is_active", "requires_participant_approval")
+
+    @property
+    def can_edit(self) -> bool:
+        staff = console_staff()
+        return staff is not None and (
+            staff.is_tokyo or staff.level == StaffLevel.MUNICIPAL_LEAD
+        )
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if not console_staff().is_tokyo:
+            # Joining the platform is Tokyo's decision, not the municipality's.
+            del form.is_active
+        return form
+
+    def update_model(self, form, model):
+        if not self.can_edit:
+            abort(403)
+        return super().update_model(form, model)
+
+    def after_model_change(self, form, model, is_created):
+        audit.record(
+            "municipality_settings_changed",
+            model,
+            actor=current_user._get_current_object(),
+            municipality_id=model.id,
+            is_active=model.is_active,
+            requires_participant_approval=model.requires_participant_approval,
+        )
+        db.session.commit()
+        logger.info(
+            "settings of municipality %s changed by account %s",
+            model.code,
+            current_user.id,
+        )
+
+
+MUNICIPALITY_KINDS = {
+    "ward": _l("Special ward"),
+    "city": _l("City"),
+    "town": _l("Town"),
+    "village": _l("Village"),
+}
