@@ -6,12 +6,15 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Links in e-mail point where the site is served unless told otherwise.
+BASE_URL ?= http://$(HOST):$(PORT)
+export BASE_URL
 
 .PHONY: run test setup install install-dev translations translations-update db demo lint format clean
 
 ## Set up everything, load the demo data and serve it on http://127.0.0.1:5000
 run: install translations db
-	@$(FLASK) seed demo --base-url http://$(HOST):$(PORT)
+	@$(FLASK) seed demo --base-url $(BASE_URL)
 	@$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Run the whole test suite on real PostgreSQL, Redis, SMTP and Chromium
@@ -53,7 +56,7 @@ db: install
 	$(FLASK) seed reference
 
 demo: db
-	$(FLASK) seed demo --base-url http://$(HOST):$(PORT)
+	$(FLASK) seed demo --base-url $(BASE_URL)
 
 lint: install-dev
 	$(BIN)/ruff check .

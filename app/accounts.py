@@ -44,8 +44,22 @@ from app.text import normalise_email, to_katakana
 logger = logging.getLogger(__name__)
 
 
+class NotYetActive(Exception):
+    """The password was right, but the account still waits for confirmation of
+    its address or for its municipality's approval."""
+
+    def __init__(self, account: Account):
+        super().__init__(account.status.value)
+        self.account = account
+
+
 def authenticate(email: str, password: str) -> Account | None:
-    """The active account with this address and password, or None."""
+    """The active account with this address and password, or None.
+
+    Raises NotYetActive when the password is right but the account is still
+    unconfirmed or waiting for approval: telling that person why reveals
+    nothing to anyone who does not know the password.
+    """
     address = normalise_email(email)
     account = db.session.scalar(db.select(Account).where(Account.email == address))
     if account is None:
@@ -61,6 +75,11 @@ def authenticate(email: str, password: str) -> Account | None:
             "sign-in refused for account %s: status %s", account.id, account.status
         )
         _record_failure(account, address, f"status {account.status.value}")
+        if account.status in (
+            AccountStatus.UNCONFIRMED,
+            AccountStatus.PENDING_APPROVAL,
+        ):
+            raise NotYetActive(account)
         return None
     return account
 

@@ -4,6 +4,8 @@ Limits follow the columns (account.email is 254 characters) and the password
 policy (at most 128 characters); the policy itself is ``app.passwords``.
 """
 
+import unicodedata
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField
@@ -16,8 +18,9 @@ PASSWORD_MAX_LENGTH = passwords.MAX_LENGTH
 
 
 def email_field(label=None, *, required=None):
-    """An address, kept as typed (less surrounding spaces) so that a form shown
-    again shows it unchanged; the domain code normalises it before use."""
+    """An address as typed, with full-width letters made half-width (NFKC) so
+    that ｈａｎａｋｏ＠example.jp passes the format check; the domain code
+    lower-cases it before use."""
     return EmailField(
         label or _l("E-mail address"),
         validators=[
@@ -25,7 +28,11 @@ def email_field(label=None, *, required=None):
             Length(max=EMAIL_MAX_LENGTH),
             Email(_l("Enter an e-mail address such as name@example.jp.")),
         ],
-        filters=[lambda value: value.strip() if value else value],
+        filters=[
+            lambda value: (
+                unicodedata.normalize("NFKC", value).strip() if value else value
+            )
+        ],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )
 

@@ -65,16 +65,46 @@ def test_a_wrong_address_or_password_gets_one_message_and_keeps_the_address(
     assert "ログアウト" not in client.get("/").text
 
 
-@pytest.mark.parametrize(
-    "status",
-    [AccountStatus.UNCONFIRMED, AccountStatus.DISABLED, AccountStatus.WITHDRAWN],
-)
+@pytest.mark.parametrize("status", [AccountStatus.DISABLED, AccountStatus.WITHDRAWN])
 def test_an_account_that_is_not_active_cannot_sign_in(client, status):
     make_account(email="hanako@example.jp", status=status)
 
     response = _sign_in(client, "hanako@example.jp")
 
     assert WRONG in response.text
+
+
+def test_with_the_right_password_an_unconfirmed_account_is_told_what_to_do(client):
+    make_account(email="hanako@example.jp", status=AccountStatus.UNCONFIRMED)
+
+    page = _sign_in(client, "hanako@example.jp").text
+
+    assert "ログアウト" not in page
+    assert 'href="/confirm/resend"' in page
+    assert WRONG not in page
+    # Without the password, nobody learns the account is waiting.
+    assert (
+        'href="/confirm/resend"'
+        not in _sign_in(client, "hanako@example.jp", "wrong")
+        .text.split("<main", 1)[1]
+        .split("</form>", 1)[0]
+    )
+
+
+def test_with_the_right_password_a_resident_waiting_for_approval_is_told_so(client):
+    from tests.support.factories import make_participant
+
+    participant = make_participant(
+        municipality="小平市",
+        account=make_account(
+            email="hanako@example.jp", status=AccountStatus.PENDING_APPROVAL
+        ),
+    )
+
+    page = _sign_in(client, participant.account.email).text
+
+    assert "小平市" in page
+    assert "ログアウト" not in page
 
 
 def test_empty_fields_are_explained_next_to_each_field(client):

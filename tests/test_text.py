@@ -50,3 +50,13 @@ def test_a_participant_can_sign_in_with_the_address_typed_in_full_width(client):
     )
 
     assert response.status_code == 303
+
+
+def test_a_participant_can_register_with_the_address_typed_in_full_width(client):
+    from tests.test_participant_accounts import _registration
+
+    response = client.post(
+        "/register", data=_registration(email="ｓａｋｕｒａ＠ｅｘａｍｐｌｅ．ｊｐ")
+    )
+
+    assert response.status_code == 303

@@ -57,7 +57,10 @@ def sign_in():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        account = accounts.authenticate(form.email.data, form.password.data)
+        try:
+            account = accounts.authenticate(form.email.data, form.password.data)
+        except accounts.NotYetActive:
+            account = None
         if account is not None and account.is_staff:
             _begin(account, form.next.data)
             step = ".code" if account.totp_enabled_at else ".enrol"

@@ -129,7 +129,15 @@ def sign_in():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        account = accounts.authenticate(form.email.data, form.password.data)
+        try:
+            account = accounts.authenticate(form.email.data, form.password.data)
+        except accounts.NotYetActive as waiting:
+            return render_template(
+                "public/sign_in.html",
+                form=form,
+                waiting=waiting.account.status.value,
+                waiting_municipality=_municipality_name(waiting.account),
+            )
         if account is not None and accounts.is_staff_only(account):
             # Staff sign in to the console, which asks for a second factor;
             # a password alone must not open an account page for them here.
@@ -232,6 +240,11 @@ def display_settings():
 @bp.app_errorhandler(404)
 def not_found(error):
     return render_template("public/not_found.html"), 404
+
+
+def _municipality_name(account) -> str | None:
+    participant = account.participant
+    return participant.municipality.name if participant else None
 
 
 def _own_account_or_403():
