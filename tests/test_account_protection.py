@@ -230,3 +230,20 @@ def test_account_mail_is_rendered_in_japanese_without_a_request(app):
     assert "パスワード" in subject
     assert "https://example.jp/r/x" in text and "https://example.jp/r/x" in html
     assert '<html lang="ja">' in html
+
+
+def test_a_new_password_must_differ_from_the_current_one(client):
+    participant = make_participant()
+    db.session.commit()
+    sign_in(client, participant.account)
+
+    page = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "password": PASSWORD,
+            "password_again": PASSWORD,
+        },
+    ).text
+
+    assert "今のパスワードとは違うもの" in page

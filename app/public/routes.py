@@ -18,7 +18,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app import accounts, audit, schedules, search, tokens
+from app import accounts, audit, passwords, schedules, search, tokens
 from app.display import change_display, current_display, keep_in_session
 from app.extensions import db
 from app.i18n import LANGUAGE_SESSION_KEY
@@ -397,14 +397,21 @@ def change_password():
     form = ChangePasswordForm()
     form.email_for_policy = account.email
     if form.validate_on_submit():
-        if account.check_password(form.current_password.data):
+        if not account.check_password(form.current_password.data):
+            form.current_password.errors.append(_("The password is not correct."))
+        elif passwords.normalise(form.password.data) == passwords.normalise(
+            form.current_password.data
+        ):
+            form.password.errors.append(
+                _("Choose a password different from the current one.")
+            )
+        else:
             accounts.change_password(account, form.password.data)
             # The new session token signs out every other device; this one
             # carries on under the new token.
             login_user(account)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for(".my_page"), 303)
-        form.current_password.errors.append(_("The password is not correct."))
     return render_template("public/change_password.html", form=form)
 
 
