@@ -277,3 +277,14 @@ def test_a_changed_network_address_does_not_sign_anyone_out(client):
     page = client.get("/", environ_base={"REMOTE_ADDR": "192.0.2.10"}).text
 
     assert "ログアウト" in page
+
+
+def test_the_my_page_offers_to_sign_out_on_every_device(client):
+    participant = make_participant()
+    db.session.commit()
+    sign_in(client, participant.account)
+
+    page = client.get("/my").text
+
+    assert 'action="/account/sign-out-everywhere"' in page
+    assert "すべての端末からログアウトする" in page
