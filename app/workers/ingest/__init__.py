@@ -1,0 +1,1 @@
+"""Partner-site ingestion: turning what partner sites publish into activities."""
