@@ -2037,7 +2037,7 @@ class _Builder:
                     "item": "ul.volunteer-list > li",
                     "title": "h3 a",
                     "link": "h3 a",
-                    "date": ".posted",
+                    "published": ".posted",
                     "summary": ".summary",
                 }
             db.session.add(source)

@@ -16,6 +16,7 @@ from app.workers.ingest.items import (
     Extraction,
     Rules,
 )
+from app.workers.ingest.lists import extract_list_page
 from app.workers.ingest.opendata import extract_event_csv
 from app.workers.ingest.pages import extract_details_page, extract_event_page
 
@@ -26,6 +27,8 @@ READERS: dict[str, Callable[..., Extraction]] = {
     "event_page": extract_event_page,
     "details_page": extract_details_page,
     "event_csv": extract_event_csv,
+    # Reads its CSS selectors from ``Rules.selectors``.
+    "html_list": extract_list_page,
 }
 
 __all__ = [
@@ -39,6 +42,7 @@ __all__ = [
     "extract_event_csv",
     "extract_event_page",
     "extract_feed",
+    "extract_list_page",
 ]
 
 

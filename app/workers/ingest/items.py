@@ -46,6 +46,9 @@ class Rules:
     """
 
     exclude_titles: tuple[str, ...] = ()
+    # CSS selectors for a list page, keyed by the field they find (see
+    # ``lists.extract_list_page``). Left out of the hash: a dict has none.
+    selectors: dict[str, str] = field(default_factory=dict, hash=False)
 
     def excluding_pattern(self, title: str) -> str | None:
         folded = unicodedata.normalize("NFKC", title)

@@ -2,10 +2,8 @@
 
 Pages list their details as label/value rows (日時, 場所, 定員, 費用,
 申込締切) in a ``<table>`` or a ``<dl>``. Labels are matched on their NFKC
-form without spaces, because sites pad them for alignment (場　所).
-
-TODO: list pages that need per-source CSS selectors come with the source
-settings that hold those selectors.
+form without spaces, because sites pad them for alignment (場　所). List
+pages, read with per-source CSS selectors, are in ``lists``.
 """
 
 import json
