@@ -111,10 +111,12 @@ def configure_jobs(app: Flask) -> None:
 def configure_cli(app: Flask) -> None:
     from app.cli import accounts_cli, seed_cli
     from app.workers.cli import worker_command
+    from app.workers.ingest.cli import ingest_cli
 
     app.cli.add_command(seed_cli)
     app.cli.add_command(accounts_cli)
     app.cli.add_command(worker_command)
+    app.cli.add_command(ingest_cli)
 
 
 def _migrations_directory() -> str:

@@ -43,6 +43,9 @@ class Source(db.Model):
     consecutive_failures: Mapped[int] = mapped_column(default=0)
     etag: Mapped[str | None] = mapped_column(sa.String(200))
     last_modified: Mapped[str | None] = mapped_column(sa.String(100))
+    # SHA-256 of the last body stored, so a site that ignores the validators
+    # but sends the same bytes is not parsed again.
+    last_body_hash: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     municipality: Mapped["Municipality"] = relationship()  # noqa: F821

@@ -176,6 +176,8 @@ class SourceKind(enum.StrEnum):
     FEED = "feed"
     HTML_LIST = "html_list"
     JSONLD_PAGE = "jsonld_page"
+    # One activity whose details are label rows in a table or list.
+    DETAILS_PAGE = "details_page"
     OPENDATA_CSV = "opendata_csv"
 
 
