@@ -15,6 +15,8 @@ export BASE_URL
 ## Set up everything, load the demo data and serve it on http://127.0.0.1:5000
 run: install translations db
 	@$(FLASK) seed demo --base-url $(BASE_URL)
+	@# Once the server answers, read the demo partner feed it serves itself.
+	@(sleep 4; $(FLASK) ingest run > instance/ingest.log 2>&1) &
 	@$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Run the whole test suite on real PostgreSQL, Redis, SMTP and Chromium

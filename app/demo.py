@@ -21,6 +21,7 @@ from importlib import resources
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
+from flask import current_app
 
 from app.extensions import db
 from app.models import (
@@ -2042,6 +2043,23 @@ class _Builder:
                 }
             db.session.add(source)
             self.counts["sources"] += 1
+        # One source the demonstration can really read: a feed the site serves
+        # itself, so `flask --app wsgi ingest run` fills 世田谷区's queue.
+        base_url = current_app.config["BASE_URL"]
+        db.session.add(
+            Source(
+                name="せたがや地域ボランティア情報（デモ、このサイトが配信）",
+                url=f"{base_url}/static/demo/partner-feed.xml",
+                kind=SourceKind.FEED,
+                municipality=self.areas["世田谷区"].municipality,
+                exclusion_patterns=["^【PR】"],
+                fetch_interval_minutes=60,
+                is_active=True,
+                health=SourceHealth.UNKNOWN,
+                created_at=self.at(-1, 9),
+            )
+        )
+        self.counts["sources"] += 1
 
     # -- Audit log -------------------------------------------------------------
 
