@@ -392,3 +392,32 @@ def test_a_failed_extraction_marks_the_source_failing_with_its_reason(source):
     assert source.health == SourceHealth.OK
     assert (source.consecutive_failures, source.last_error) == (0, None)
     assert source.last_success_at is not None
+
+
+def test_the_municipality_staff_are_told_by_mail_when_a_source_is_paused(
+    make_app, smtp_server
+):
+    from app.models.types import SourceHealth as Health
+    from tests.support.factories import make_municipal_staff
+
+    app = make_app(**smtp_server.settings)
+    with app.app_context():
+        staff = make_municipal_staff("三鷹市")
+        elsewhere = make_municipal_staff("世田谷区")
+        record = Source(
+            name="三鷹市の連携フィード",
+            url="https://center.example.jp/feed.xml",
+            kind=SourceKind.FEED,
+            municipality=find_municipality("三鷹市"),
+            health=Health.UNKNOWN,
+        )
+        db.session.add(record)
+        db.session.commit()
+        for _ in range(PAUSE_AFTER_FAILURES):
+            store(record, failure("HTTP 503"))
+
+        recipients = [rcpt for m in smtp_server.messages for rcpt in m.rcpt_tos]
+        assert recipients == [staff.account.email]
+        assert elsewhere.account.email not in recipients
+        text = smtp_server.messages[0].message.get_body(("plain",)).get_content()
+        assert "三鷹市の連携フィード" in text and "HTTP 503" in text

@@ -20,10 +20,19 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from app import audit
+from app import audit, emails
 from app.extensions import db
-from app.models import Activity, ActivitySession, CrawledItem, Revision, Source
+from app.models import (
+    Account,
+    Activity,
+    ActivitySession,
+    CrawledItem,
+    Revision,
+    Source,
+    Staff,
+)
 from app.models.types import (
+    AccountStatus,
     ReviewState,
     RevisionState,
     ScheduleKind,
@@ -216,6 +225,37 @@ def record_failure(source: Source, reason: str) -> None:
             failures=source.consecutive_failures,
             reason=reason,
         )
+        _tell_staff_of_pause(source, reason)
+
+
+def _tell_staff_of_pause(source: Source, reason: str) -> None:
+    """E-mail the owning municipality's staff: nothing arrives until they act."""
+    addresses = db.session.scalars(
+        sa.select(Account.email)
+        .join(Staff, Staff.account_id == Account.id)
+        .where(
+            Staff.municipality_id == source.municipality_id,
+            Staff.disabled.is_(False),
+            Account.status == AccountStatus.ACTIVE,
+            Account.email.is_not(None),
+        )
+    ).all()
+    for address in addresses:
+        emails.send(
+            address,
+            "source_paused",
+            "ja",
+            source_name=source.name,
+            source_url=source.url,
+            failures=source.consecutive_failures,
+            reason=reason,
+        )
+    logger.info(
+        "staff of municipality %s told that source %s is paused (%d addresses)",
+        source.municipality_id,
+        source.id,
+        len(addresses),
+    )
 
 
 # --- one item -------------------------------------------------------------------
