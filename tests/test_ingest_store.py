@@ -331,16 +331,131 @@ def test_a_vanished_item_is_flagged_and_clears_when_it_comes_back(source):
     assert crawled(source, "2").gone_at is None
 
 
-def test_a_duplicate_id_is_kept_once_with_a_warning(source):
+def test_a_duplicate_id_keeps_both_items_and_flags_them(source):
     first = make_item("same", title="最初の募集")
     second = replace(first, title="二つ目の募集")
+    extraction = Extraction([first, second])
 
-    result = store(source, Extraction([first, second]))
+    result = store(source, extraction)
 
-    assert (result.seen, result.new, result.failed) == (2, 1, 0)
+    assert (result.seen, result.new, result.failed) == (2, 2, 0)
     assert any("'same'" in warning for warning in result.warnings)
-    assert crawled(source, "same").title == "最初の募集"
-    assert count(CrawledItem) == 1
+    kept = crawled(source, "same")
+    repeat = crawled(source, "same#2")
+    assert kept.title == "最初の募集"
+    assert repeat.title == "二つ目の募集"
+    assert "duplicate_of" not in kept.extracted
+    assert repeat.extracted["duplicate_of"] == "same"
+    assert "external_id" in kept.extracted["low_confidence"]
+    assert "'same#2'" in repeat.extracted["low_confidence"]["external_id"]
+    assert kept.activity.review_state == ReviewState.PENDING
+    assert repeat.activity.review_state == ReviewState.PENDING
+    assert kept.activity_id != repeat.activity_id
+
+    before = row_counts()
+    again = store(source, extraction)
+
+    assert row_counts() == before
+    assert (again.unchanged, again.new, again.updated, again.gone) == (2, 0, 0, 0)
+
+
+def test_three_copies_of_an_id_are_numbered_in_document_order(source):
+    titles = ["一つ目の募集", "二つ目の募集", "三つ目の募集"]
+    extraction = Extraction([make_item("same", title=title) for title in titles])
+
+    result = store(source, extraction)
+
+    assert (result.seen, result.new) == (3, 3)
+    assert [crawled(source, id).title for id in ("same", "same#2", "same#3")] == titles
+    assert [
+        crawled(source, id).extracted.get("duplicate_of")
+        for id in ("same", "same#2", "same#3")
+    ] == [None, "same", "same"]
+    assert count(Activity) == 3
+
+    before = row_counts()
+    again = store(source, extraction)
+
+    assert row_counts() == before
+    assert (again.unchanged, again.new, again.gone) == (3, 0, 0)
+
+
+def categories_of(activity: Activity) -> list[str]:
+    return sorted(category.code for category in activity.categories)
+
+
+def test_the_sources_category_mapping_gives_new_drafts_their_categories(source):
+    source.category_mapping = {
+        "高齢者": "welfare",
+        "子ども": "children",
+        "清掃": "environment",
+    }
+    items = [
+        make_item("title", title="子ども食堂スタッフ募集"),
+        make_item("description", description="<p>高齢者の見守り</p>"),
+        make_item("details", details={"分野": "子ども・高齢者"}),
+        make_item("none", title="図書館の本の修理", description=""),
+    ]
+
+    result = store(source, Extraction(items))
+
+    assert result.new == 4
+    assert categories_of(crawled(source, "title").activity) == ["children"]
+    assert categories_of(crawled(source, "description").activity) == [
+        "environment",
+        "welfare",
+    ]
+    assert crawled(source, "details").extracted["categories"] == [
+        "welfare",
+        "children",
+        "environment",
+    ]
+    assert crawled(source, "none").activity.categories == []
+
+
+def test_category_mapping_keeps_at_most_three_and_ignores_unknown_codes(source):
+    source.category_mapping = {
+        "募集": "no-such-category",
+        "高齢者": "welfare",
+        "子ども": "children",
+        "公園": "environment",
+        "清掃": "community",
+    }
+    item = make_item(
+        title="公園清掃ボランティア募集", details={"対象": "高齢者・子ども"}
+    )
+
+    result = store(source, Extraction([item]))
+
+    row = crawled(source)
+    assert row.extracted["categories"] == ["welfare", "children", "environment"]
+    assert categories_of(row.activity) == ["children", "environment", "welfare"]
+    assert "community" in row.extracted["low_confidence"]["categories"]
+    assert [w for w in result.warnings if "no-such-category" in w] == [
+        "category mapping '募集' names an unknown category 'no-such-category'; ignored"
+    ]
+
+    again = store(source, Extraction([item]))
+
+    assert again.unchanged == 1
+
+
+def test_changed_categories_of_a_published_activity_are_a_revision_of_codes(source):
+    source.category_mapping = {"高齢者": "welfare", "子ども": "children"}
+    store(source, Extraction([make_item(details={"対象": "高齢者"})]))
+    activity = crawled(source).activity
+    publish(activity)
+
+    result = store(source, Extraction([make_item(details={"対象": "子ども・高齢者"})]))
+
+    assert result.updated == 1
+    [revision] = db.session.scalars(sa.select(Revision)).all()
+    assert revision.changes == {"categories": ["welfare", "children"]}
+    db.session.refresh(activity)
+    assert categories_of(activity) == ["welfare"]
+    assert crawled(source).changes == {
+        "categories": {"from": ["welfare"], "to": ["welfare", "children"]}
+    }
 
 
 def test_a_bad_item_is_skipped_while_the_others_are_stored(source, caplog):

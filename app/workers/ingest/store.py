@@ -7,6 +7,9 @@ or, once the activity is published, is proposed as a pending ``Revision`` so
 the approved version stays visible; an item that disappears is flagged, never
 deleted. Storing the same extraction twice changes nothing the second time.
 
+Items sharing an id within one document are all kept: the first under the
+id, each repeat under ``id#n`` in document order, flagged for review.
+
 Each item is stored inside a savepoint, so one bad item is skipped and the
 others kept; the whole run commits once at the end, so a worker stopped
 halfway leaves nothing half-written.
@@ -15,10 +18,13 @@ halfway leaves nothing half-written.
 import hashlib
 import json
 import logging
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
 
 from app import audit, emails
 from app.extensions import db
@@ -26,6 +32,7 @@ from app.models import (
     Account,
     Activity,
     ActivitySession,
+    Category,
     CrawledItem,
     Revision,
     Source,
@@ -41,11 +48,15 @@ from app.models.types import (
 )
 from app.workers.ingest.dates import TOKYO, ParsedDate
 from app.workers.ingest.items import ExtractedItem, Extraction
+from app.workers.ingest.sanitise import block_text
 
 logger = logging.getLogger(__name__)
 
 #: A source that fails this many fetches in a row is paused until staff look.
 PAUSE_AFTER_FAILURES = 5
+
+#: Categories a source's mapping gives one activity, at most.
+MAX_CATEGORIES = 3
 
 #: The activity fields an item fills, compared to tell whether it changed.
 FIELDS = (
@@ -65,6 +76,8 @@ FIELDS = (
     "recurrence_start_time",
     "recurrence_end_time",
     "sessions",
+    # Category codes from the source's mapping.
+    "categories",
 )
 
 # Extraction names a doubtful field by its own name; reviewers see the
@@ -131,35 +144,48 @@ def store(source: Source, extraction: Extraction) -> StoreResult:
     candidates = [(item, None) for item in extraction.items] + [
         (excluded.item, excluded.pattern) for excluded in extraction.excluded
     ]
+    mapper = _CategoryMapper(source.category_mapping, result.warnings)
+    shared = Counter(item.source_id for item, _ in candidates)
+    taken = set(shared)
+    repeats: Counter[str] = Counter()
     for item, pattern in candidates:
         result.seen += 1
+        external_id, duplicate_of = item.source_id, None
         if item.source_id in present:
-            # The table allows one row per id; the first is as likely to be
-            # right as the second, and staff see the warning.
+            external_id = _repeat_id(item.source_id, repeats, taken)
+            duplicate_of = item.source_id
             result.warnings.append(
                 f"item {item.source_id!r} appears more than once; "
-                f"kept the first, skipped {item.title!r}"
+                f"kept {item.title!r} as {external_id!r}"
             )
             logger.info(
-                "source %s: skipped a second item with id %r", source.id, item.source_id
+                "source %s: a repeat of id %r is kept as %r",
+                source.id,
+                item.source_id,
+                external_id,
             )
-            continue
         # Marked present even if storing fails: it is still at the source.
-        present.add(item.source_id)
+        present.add(external_id)
         try:
             with db.session.begin_nested():
                 outcome = _store_item(
-                    source, item, pattern, known.get(item.source_id), now
+                    source,
+                    item,
+                    pattern,
+                    known.get(external_id),
+                    now,
+                    _Identity(external_id, duplicate_of, shared[item.source_id] > 1),
+                    mapper,
                 )
                 db.session.flush()
         except Exception:
             logger.exception(
-                "source %s: could not store item %r", source.id, item.source_id
+                "source %s: could not store item %r", source.id, external_id
             )
             result.failed += 1
             continue
         if isinstance(outcome, CrawledItem):
-            known[item.source_id] = outcome
+            known[external_id] = outcome
             outcome = "excluded" if pattern is not None else "new"
         setattr(result, outcome, getattr(result, outcome) + 1)
 
@@ -176,6 +202,21 @@ def store(source: Source, extraction: Extraction) -> StoreResult:
     record_success(source, result.counts())
     db.session.commit()
     return result
+
+
+def _repeat_id(source_id: str, repeats: Counter[str], taken: set[str]) -> str:
+    """The id a repeat of ``source_id`` is kept under: ``id#n``, n from 2.
+
+    Numbered in document order, so the same document gives each repeat the
+    same id on every run. A number whose id another item already uses as its
+    own is passed over, as that item keeps its id.
+    """
+    while True:
+        repeats[source_id] += 1
+        candidate = f"{source_id}#{repeats[source_id] + 1}"
+        if candidate not in taken:
+            taken.add(candidate)
+            return candidate
 
 
 def record_success(source: Source, counts: dict[str, int]) -> None:
@@ -261,15 +302,40 @@ def _tell_staff_of_pause(source: Source, reason: str) -> None:
 # --- one item -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Identity:
+    """The id an item is stored under, and whether its id is shared."""
+
+    external_id: str
+    # The id as published, when this item is a repeat kept under another.
+    duplicate_of: str | None = None
+    # Whether another item in the same document has the same published id.
+    shared: bool = False
+
+
 def _store_item(
     source: Source,
     item: ExtractedItem,
     pattern: str | None,
     crawled: CrawledItem | None,
     now: datetime,
+    identity: _Identity,
+    mapper: "_CategoryMapper",
 ) -> CrawledItem | str:
     """Store one item; return the new row, or the name of the count it adds to."""
     fields, doubts = activity_fields(item)
+    fields["categories"] = mapper.codes(item, doubts)
+    if identity.duplicate_of is not None:
+        _add_doubt(
+            doubts,
+            "external_id",
+            f"repeat of the id {identity.duplicate_of!r} in the same document; "
+            f"kept as {identity.external_id!r}",
+        )
+    elif identity.shared:
+        _add_doubt(
+            doubts, "external_id", "another item in the same document has this id"
+        )
     extracted = {
         **fields,
         "low_confidence": doubts,
@@ -278,12 +344,14 @@ def _store_item(
     }
     if pattern is not None:
         extracted["excluded_by"] = pattern
+    if identity.duplicate_of is not None:
+        extracted["duplicate_of"] = identity.duplicate_of
     content_hash = fields_hash(fields)
 
     if crawled is None:
         crawled = CrawledItem(
             source=source,
-            external_id=item.source_id,
+            external_id=identity.external_id,
             first_seen_at=now,
             excluded=pattern is not None,
         )
@@ -296,7 +364,7 @@ def _store_item(
             logger.info(
                 "source %s: item %r excluded by %r",
                 source.id,
-                item.source_id,
+                identity.external_id,
                 pattern,
             )
         return crawled
@@ -313,7 +381,7 @@ def _store_item(
             logger.info(
                 "source %s: item %r now excluded by %r",
                 source.id,
-                item.source_id,
+                identity.external_id,
                 pattern,
             )
         if crawled.content_hash != content_hash:
@@ -330,7 +398,8 @@ def _store_item(
     if crawled.content_hash == content_hash:
         return "unchanged"
 
-    before = crawled.extracted or {}
+    # Rows stored before categories were mapped hold none.
+    before = {"categories": [], **(crawled.extracted or {})}
     previous_hash = crawled.content_hash
     changed = {
         name: fields[name] for name in FIELDS if fields[name] != before.get(name)
@@ -343,7 +412,7 @@ def _store_item(
         logger.info(
             "source %s: item %r changed; draft activity %s updated (%s)",
             source.id,
-            item.source_id,
+            identity.external_id,
             activity.id,
             ", ".join(changed),
         )
@@ -355,7 +424,7 @@ def _store_item(
         logger.info(
             "source %s: item %r changed; activity %s is %s and left alone",
             source.id,
-            item.source_id,
+            identity.external_id,
             activity.id,
             activity.review_state,
         )
@@ -550,8 +619,86 @@ def activity_fields(item: ExtractedItem) -> tuple[dict, dict[str, str]]:
 
 def fields_hash(fields: dict) -> str:
     """A digest of an item's activity fields, stable across runs."""
+    if not fields.get("categories"):
+        # Left out when empty so that rows hashed before categories were
+        # mapped still match, and an unmapped source changes nothing.
+        fields = {name: value for name, value in fields.items() if name != "categories"}
     text = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class _CategoryMapper:
+    """Category codes for items, from a source's mapping of its own words.
+
+    A word found in the title, the description's text or a labelled value
+    adds its category, in the mapping's order and at most
+    ``MAX_CATEGORIES``. Codes that name no category are reported once per run
+    in ``warnings`` and otherwise ignored.
+    """
+
+    def __init__(self, mapping: dict | None, warnings: list[str]) -> None:
+        # NFKC for matching, as the exclusion rules do: full-width and
+        # half-width spellings of a word are the same word.
+        self.words = [
+            (unicodedata.normalize("NFKC", word), code)
+            for word, code in (mapping or {}).items()
+            # An empty word would be found in every item.
+            if isinstance(word, str) and word.strip()
+        ]
+        self.known = (
+            set(db.session.scalars(sa.select(Category.code))) if self.words else set()
+        )
+        self.warnings = warnings
+        self.reported: set[str] = set()
+
+    def codes(self, item: ExtractedItem, doubts: dict[str, str]) -> list[str]:
+        if not self.words:
+            return []
+        haystack = unicodedata.normalize(
+            "NFKC",
+            "\n".join(
+                [
+                    item.title,
+                    _description_text(item.description),
+                    *item.details.values(),
+                ]
+            ),
+        )
+        codes: list[str] = []
+        for word, code in self.words:
+            if word not in haystack or code in codes:
+                continue
+            if code not in self.known:
+                if code not in self.reported:
+                    self.reported.add(code)
+                    self.warnings.append(
+                        f"category mapping {word!r} names an unknown category "
+                        f"{code!r}; ignored"
+                    )
+                continue
+            codes.append(code)
+        if len(codes) > MAX_CATEGORIES:
+            _add_doubt(
+                doubts,
+                "categories",
+                f"more categories matched than the {MAX_CATEGORIES} kept: "
+                + ", ".join(codes[MAX_CATEGORIES:]),
+            )
+        return codes[:MAX_CATEGORIES]
+
+
+def _description_text(description: str) -> str:
+    # Descriptions may be HTML; a word in a tag or attribute is not the item's.
+    if "<" not in description:
+        return description
+    return block_text(BeautifulSoup(description, "html.parser"))
+
+
+def _add_doubt(doubts: dict[str, str], name: str, reason: str) -> None:
+    """Add a reason to review a field, unless it is already given."""
+    if reason in doubts.get(name, ""):
+        return
+    doubts[name] = "; ".join(filter(None, (doubts.get(name), reason)))
 
 
 def _session(parsed: ParsedDate) -> dict:
@@ -604,6 +751,11 @@ def _apply(activity: Activity, fields: dict, names) -> None:
                 )
                 for session in value
             ]
+            continue
+        if name == "categories":
+            activity.categories = list(
+                db.session.scalars(sa.select(Category).filter(Category.code.in_(value)))
+            )
             continue
         if value is not None:
             if name == "application_deadline":
