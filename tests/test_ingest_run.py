@@ -115,6 +115,84 @@ def test_a_list_page_source_is_read_with_its_selectors(http_server, app):
     assert len(drafts(source)) == 4
 
 
+LIST_PAGE = """<html><body><ul class="bosyu">
+<li><a href="/bosyu/1101.html">高齢者施設での傾聴ボランティア</a></li>
+<li><a href="/bosyu/1102.html">公園清掃</a><span class="basyo">中央公園</span></li>
+</ul></body></html>"""
+LIST_SELECTORS = {
+    "item": "ul.bosyu > li",
+    "title": "a",
+    "link": "a",
+    "venue": "span.basyo",
+}
+ITEM_PAGE = """<html><body><h1>傾聴ボランティア（詳細）</h1>
+<dl>
+<dt>日時</dt><dd>2025年12月6日（土）午前10時～正午</dd>
+<dt>場所</dt><dd>区立やすらぎホーム（練馬駅から徒歩5分）</dd>
+<dt>定員</dt><dd>5人</dd>
+<dt>費用</dt><dd>無料</dd>
+</dl></body></html>"""
+
+
+def test_a_list_items_own_page_fills_in_what_the_list_left_out(http_server, app):
+    http_server.add(
+        "/bosyu/1101.html", ITEM_PAGE, content_type="text/html; charset=utf-8"
+    )
+    # /bosyu/1102.html is not served: the server answers 404.
+    url = http_server.add(
+        "/ichiran.html", LIST_PAGE, content_type="text/html; charset=utf-8"
+    )
+    source = add_source(
+        url, "練馬区", kind=SourceKind.HTML_LIST, selectors=LIST_SELECTORS
+    )
+
+    result = run_source(source.id)
+
+    assert result["outcome"] == "stored", result["reason"]
+    assert result["new"] == 2
+    assert fetched(http_server) == [
+        "/ichiran.html",
+        "/bosyu/1101.html",
+        "/bosyu/1102.html",
+    ]
+    enriched, listed_only = drafts(source)
+    # The list's title stays; the page gives the date, venue and the rest.
+    assert enriched.title == "高齢者施設での傾聴ボランティア"
+    assert enriched.venue_name == "区立やすらぎホーム"
+    assert enriched.capacity == 5
+    assert [s.starts_at.date().isoformat() for s in enriched.sessions] == ["2025-12-06"]
+    assert listed_only.title == "公園清掃"
+    assert listed_only.venue_name == "中央公園"
+    assert listed_only.sessions == []
+    missing = http_server.url("/bosyu/1102.html")
+    assert any(
+        missing in warning and "404" in warning for warning in result["warnings"]
+    ), result["warnings"]
+    db.session.refresh(source)
+    assert source.health == SourceHealth.OK
+
+
+def test_item_pages_are_fetched_at_most_a_set_number_per_run(
+    http_server, app, monkeypatch
+):
+    monkeypatch.setattr(runs, "ITEM_PAGES_PER_RUN", 1)
+    http_server.add(
+        "/bosyu/1101.html", ITEM_PAGE, content_type="text/html; charset=utf-8"
+    )
+    url = http_server.add(
+        "/ichiran.html", LIST_PAGE, content_type="text/html; charset=utf-8"
+    )
+    source = add_source(
+        url, "練馬区", kind=SourceKind.HTML_LIST, selectors=LIST_SELECTORS
+    )
+
+    result = run_source(source.id)
+
+    assert result["new"] == 2
+    assert fetched(http_server) == ["/ichiran.html", "/bosyu/1101.html"]
+    assert any("1 item pages left" in warning for warning in result["warnings"])
+
+
 def test_a_second_run_answered_304_changes_nothing(http_server, app):
     path = "/" + RSS10
     url = http_server.add(
@@ -456,6 +534,72 @@ def test_add_source_refuses_what_it_cannot_use(app):
     assert not_http.exit_code == 2 and "--url" in not_http.output
     assert bad_pattern.exit_code == 2 and "--exclude" in bad_pattern.output
     assert unknown_place.exit_code == 2 and "大阪市" in unknown_place.output
+    assert count(Source) == 0
+
+
+def test_add_source_stores_the_selectors_of_a_list_page(app):
+    result = app.test_cli_runner().invoke(
+        args=[
+            "ingest",
+            "add-source",
+            "--name",
+            "ボランティア募集一覧",
+            "--url",
+            "https://www.city.example.lg.jp/ichiran.html",
+            "--kind",
+            "html_list",
+            "--municipality",
+            "練馬区",
+            "--selector",
+            "item=table.bosyu > tr",
+            "--selector",
+            "title=td.kenmei > a",
+            "--selector",
+            "link=td.kenmei > a",
+        ]
+    )
+
+    assert result.exit_code == 0, result.output
+    source = db.session.scalars(sa.select(Source)).one()
+    assert source.kind == SourceKind.HTML_LIST
+    assert source.selectors == {
+        "item": "table.bosyu > tr",
+        "title": "td.kenmei > a",
+        "link": "td.kenmei > a",
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "selectors", "message"),
+    [
+        ("html_list", ["item=li"], "title=CSS"),
+        ("html_list", [], "item=CSS and title=CSS"),
+        ("html_list", ["item=li", "title=a[href"], "not a valid CSS selector"),
+        ("html_list", ["item=li", "title=a", "colour=b"], "unknown key"),
+        ("html_list", ["item=li", "title"], "not KEY=CSS"),
+        ("feed", ["item=li"], "only html_list sources"),
+    ],
+)
+def test_add_source_refuses_selectors_it_cannot_use(app, kind, selectors, message):
+    options = [part for selector in selectors for part in ("--selector", selector)]
+    result = app.test_cli_runner().invoke(
+        args=[
+            "ingest",
+            "add-source",
+            "--name",
+            "x",
+            "--url",
+            "https://a.example.jp/ichiran.html",
+            "--kind",
+            kind,
+            "--municipality",
+            "練馬区",
+            *options,
+        ]
+    )
+
+    assert result.exit_code == 2
+    assert "--selector" in result.output and message in result.output
     assert count(Source) == 0
 
 

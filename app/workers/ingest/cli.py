@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import click
 import httpx
+import soupsieve
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
@@ -18,15 +19,17 @@ from app.models.types import SourceHealth, SourceKind
 from app.workers.ingest import run as runs
 from app.workers.ingest.dates import TOKYO
 from app.workers.ingest.fetch import HostPacer, Robots
+from app.workers.ingest.lists import OPTIONAL_SELECTORS, REQUIRED_SELECTORS
 
 logger = logging.getLogger(__name__)
 
 ingest_cli = AppGroup("ingest", help="Bring in activities from partner sites.")
 
 # The kinds a source can be added as: each has a reader that needs nothing
-# but the address. List pages also need CSS selectors, set elsewhere.
+# but the address, except list pages, which also need CSS selectors.
 _ADDABLE_KINDS = (
     SourceKind.FEED,
+    SourceKind.HTML_LIST,
     SourceKind.JSONLD_PAGE,
     SourceKind.DETAILS_PAGE,
     SourceKind.OPENDATA_CSV,
@@ -63,6 +66,17 @@ _ERROR_WIDTH = 60
     help="A regular expression; items whose title matches are left out. Repeatable.",
 )
 @click.option(
+    "--selector",
+    "selector_options",
+    multiple=True,
+    metavar="KEY=CSS",
+    help=(
+        "A CSS selector for a list page (html_list), keyed by what it finds:"
+        f" {', '.join(REQUIRED_SELECTORS)} (required),"
+        f" {', '.join(OPTIONAL_SELECTORS)}. Repeatable."
+    ),
+)
+@click.option(
     "--interval",
     type=click.IntRange(min=10),
     default=_DEFAULT_INTERVAL,
@@ -76,9 +90,11 @@ def add_source(
     municipality: str,
     organisation_id: int | None,
     exclusions: tuple[str, ...],
+    selector_options: tuple[str, ...],
     interval: int,
 ) -> None:
     """Add a partner source; it is fetched at the next run."""
+    selectors = _selectors(SourceKind(kind), selector_options)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise click.BadParameter("not an http or https address", param_hint="--url")
@@ -117,6 +133,7 @@ def add_source(
         municipality=place,
         default_organisation_id=organisation_id,
         exclusion_patterns=list(exclusions),
+        selectors=selectors,
         fetch_interval_minutes=interval,
     )
     db.session.add(source)
@@ -212,6 +229,47 @@ def enqueue_due_command() -> None:
         click.echo(f"Queued {count} due sources.")
     else:
         click.echo(f"Ran {count} due sources (no REDIS_URL: inline).")
+
+
+def _selectors(kind: SourceKind, options: tuple[str, ...]) -> dict[str, str]:
+    """``--selector KEY=CSS`` options as a dict, each key known and compiled."""
+    hint = "--selector"
+    if kind != SourceKind.HTML_LIST:
+        if options:
+            raise click.BadParameter(
+                f"only html_list sources take selectors, not {kind.value}",
+                param_hint=hint,
+            )
+        return {}
+    selectors: dict[str, str] = {}
+    for option in options:
+        key, equals, selector = option.partition("=")
+        key, selector = key.strip(), selector.strip()
+        if not equals or not key or not selector:
+            raise click.BadParameter(f"{option!r} is not KEY=CSS", param_hint=hint)
+        if key not in REQUIRED_SELECTORS + OPTIONAL_SELECTORS:
+            known = ", ".join(REQUIRED_SELECTORS + OPTIONAL_SELECTORS)
+            raise click.BadParameter(
+                f"unknown key {key!r}; known keys: {known}", param_hint=hint
+            )
+        if key in selectors:
+            raise click.BadParameter(f"{key!r} is given twice", param_hint=hint)
+        try:
+            soupsieve.compile(selector)
+        except soupsieve.SelectorSyntaxError as exc:
+            first_line = str(exc).splitlines()[0]
+            raise click.BadParameter(
+                f"{key}={selector!r} is not a valid CSS selector: {first_line}",
+                param_hint=hint,
+            ) from exc
+        selectors[key] = selector
+    missing = [key for key in REQUIRED_SELECTORS if key not in selectors]
+    if missing:
+        raise click.BadParameter(
+            "html_list sources need " + " and ".join(f"{key}=CSS" for key in missing),
+            param_hint=hint,
+        )
+    return selectors
 
 
 def _summary(result: dict) -> str:

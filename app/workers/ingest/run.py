@@ -20,7 +20,8 @@ from app.workers import jobs
 from app.workers.ingest.decoding import decode
 from app.workers.ingest.extract import READERS, extract
 from app.workers.ingest.fetch import FetchResult, HostPacer, Robots, fetch
-from app.workers.ingest.items import Rules
+from app.workers.ingest.items import ExtractedItem, Extraction, Rules
+from app.workers.ingest.lists import item_page_details
 from app.workers.ingest.store import (
     StoreResult,
     record_failure,
@@ -32,6 +33,22 @@ logger = logging.getLogger(__name__)
 
 #: Seconds between two requests to one host, robots.txt included.
 HOST_INTERVAL = 1.0
+
+#: At most this many item pages of a list page are fetched in one run.
+ITEM_PAGES_PER_RUN = 100
+
+# What an item page may fill in when the list left it empty; never the title
+# or the id, which stay the list's word.
+_PAGE_FIELDS = (
+    "venue",
+    "address",
+    "station",
+    "walk_minutes",
+    "capacity",
+    "fee",
+    "deadline",
+    "description",
+)
 
 # The ``extract`` reader for each kind of source.
 _READERS = {
@@ -159,6 +176,10 @@ def _run(
         # again instead of taking it as unchanged.
         return _fail(source, extraction.failure_reason)
     extraction.warnings = [*decoded.warnings, *extraction.warnings]
+    if source.kind == SourceKind.HTML_LIST:
+        robots = robots if robots is not None else Robots()
+        pacer = pacer if pacer is not None else HostPacer(HOST_INTERVAL)
+        _read_item_pages(extraction, robots, pacer, client)
 
     # Committed by ``store`` together with the items: a run stopped before
     # that commit keeps the old validators, and the next run reads it all.
@@ -167,6 +188,83 @@ def _run(
     return _outcome(
         source.id, "stored", stored.counts(), warnings=list(stored.warnings)
     )
+
+
+def _read_item_pages(
+    extraction: Extraction,
+    robots: Robots,
+    pacer: HostPacer,
+    client: httpx.Client | None,
+) -> None:
+    """Fill in what each listed item left out from the item's own page.
+
+    A page that cannot be fetched or read leaves the item as listed, with a
+    warning; it never fails the source. An address listed twice is fetched
+    once.
+    """
+    by_link: dict[str, list[ExtractedItem]] = {}
+    for item in extraction.items:
+        if item.link:
+            by_link.setdefault(item.link, []).append(item)
+    links = list(by_link)
+    if len(links) > ITEM_PAGES_PER_RUN:
+        extraction.warnings.append(
+            f"{len(links) - ITEM_PAGES_PER_RUN} item pages left for a later run:"
+            f" at most {ITEM_PAGES_PER_RUN} are fetched in one run"
+        )
+        links = links[:ITEM_PAGES_PER_RUN]
+    for link in links:
+        page = _item_page(link, extraction.warnings, robots, pacer, client)
+        if page is not None:
+            for item in by_link[link]:
+                _fill_in(item, page)
+
+
+def _item_page(
+    url: str,
+    warnings: list[str],
+    robots: Robots,
+    pacer: HostPacer,
+    client: httpx.Client | None,
+) -> ExtractedItem | None:
+    try:
+        result = fetch(url, client=client, robots=robots, pacer=pacer)
+        if not result.ok:
+            warnings.append(f"item page {url} kept as listed: {result.reason}")
+            return None
+        decoded = decode(result.body, result.content_type)
+        page = item_page_details(decoded.text, result.final_url or url)
+    except Exception as exc:
+        logger.exception("reading the item page %s failed", url)
+        warnings.append(f"item page {url} kept as listed: {type(exc).__name__}: {exc}")
+        return None
+    if page is None:
+        warnings.append(f"item page {url} kept as listed: no details found on it")
+        return None
+    warnings.extend(f"item page {url}: {warning}" for warning in decoded.warnings)
+    return page
+
+
+def _fill_in(item: ExtractedItem, page: ExtractedItem) -> None:
+    """Copy into ``item`` what it lacks and ``page`` states, with any doubts."""
+    filled: list[str] = []
+    if not item.sessions and item.recurrence is None:
+        if page.sessions:
+            item.sessions = list(page.sessions)
+            filled.append("sessions")
+        elif page.recurrence is not None:
+            item.recurrence = page.recurrence
+            filled.append("recurrence")
+    for name in _PAGE_FIELDS:
+        value = getattr(page, name)
+        if getattr(item, name) in (None, "") and value not in (None, ""):
+            setattr(item, name, value)
+            filled.append(name)
+    for label, value in page.details.items():
+        item.details.setdefault(label, value)
+    for name in filled:
+        if name in page.low_confidence:
+            item.doubt(name, page.low_confidence[name])
 
 
 def _lock(source_id: int) -> Source | None:
