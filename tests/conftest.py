@@ -269,6 +269,11 @@ def page(browser, live_server):
     context.route("**/*", offsite)
     page = context.new_page()
     yield page
+    # Let the page finish loading before the browser goes away: a response cut
+    # off mid-transfer leaves the server's file handle to be collected later,
+    # which warnings-as-errors would report against an unrelated test.
+    for open_page in context.pages:
+        open_page.wait_for_load_state("networkidle")
     context.close()
     if offsite.blocked:
         blocked = ", ".join(offsite.blocked)
