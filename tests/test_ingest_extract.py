@@ -362,3 +362,22 @@ def test_two_csv_rows_with_the_same_number_are_both_kept_and_flagged():
 
     assert len(extraction.items) == 2
     assert any("'1'" in warning for warning in extraction.warnings)
+
+
+def test_absurdly_deep_json_ld_is_skipped_without_losing_the_other_events():
+    from app.workers.ingest.pages import extract_event_page
+
+    deep = "[" * 100_000 + "]" * 100_000
+    event = (
+        '{"@context": "https://schema.org", "@type": "Event", "name": "朗読の会",'
+        ' "startDate": "2027-01-15T10:00"}'
+    )
+    page = (
+        f'<html><head><script type="application/ld+json">{deep}</script>'
+        f'<script type="application/ld+json">{event}</script></head>'
+        "<body></body></html>"
+    )
+
+    extraction = extract_event_page(page, "https://example.jp/event.html")
+
+    assert [item.title for item in extraction.items] == ["朗読の会"]

@@ -536,3 +536,35 @@ def test_the_municipality_staff_are_told_by_mail_when_a_source_is_paused(
         assert elsewhere.account.email not in recipients
         text = smtp_server.messages[0].message.get_body(("plain",)).get_content()
         assert "三鷹市の連携フィード" in text and "HTTP 503" in text
+
+
+def test_control_characters_never_reach_a_draft(source):
+    store(
+        source, Extraction([make_item(title="NUL\x00入りの\x07募集", venue="会場\x00")])
+    )
+
+    activity = crawled(source).activity
+    assert activity.title == "NUL入りの募集"
+    assert activity.venue_name == "会場"
+
+
+def test_an_item_without_a_title_is_skipped_with_a_warning(source):
+    result = store(source, Extraction([make_item("a", title="  "), make_item("b")]))
+
+    assert (result.new, result.failed) == (1, 1)
+    assert any("no title" in warning for warning in result.warnings)
+    assert crawled(source, "a") is None
+
+
+def test_a_flood_of_items_is_capped_and_nothing_beyond_is_flagged_gone(
+    source, monkeypatch
+):
+    from app.workers.ingest import store as store_module
+
+    monkeypatch.setattr(store_module, "MAX_ITEMS_PER_RUN", 2)
+    store(source, Extraction([make_item("a"), make_item("b")]))
+
+    result = store(source, Extraction([make_item("a"), make_item("b"), make_item("c")]))
+
+    assert result.new == 0 and result.gone == 0
+    assert any("only the first 2" in warning for warning in result.warnings)

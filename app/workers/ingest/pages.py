@@ -150,7 +150,9 @@ def _json_ld(source: str, warnings: list[str]):
     for attempt in (cleaned, _TRAILING_COMMA.sub(r"\1", cleaned)):
         try:
             data = json.loads(attempt)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
+            # JSONDecodeError is a ValueError; absurdly deep nesting is a
+            # RecursionError. Either way only this block is skipped.
             continue
         if attempt is not cleaned:
             warnings.append("read JSON-LD with trailing commas")

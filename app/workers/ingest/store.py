@@ -18,9 +18,10 @@ halfway leaves nothing half-written.
 import hashlib
 import json
 import logging
+import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -124,6 +125,33 @@ class StoreResult:
         }
 
 
+#: More items than this in one document is not a listing page any more (or a
+#: broken one): the rest wait rather than flooding the approval queue.
+MAX_ITEMS_PER_RUN = 1000
+
+# Control characters (NUL above all, which PostgreSQL refuses in text) are
+# never part of a listing; tabs and line breaks are.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean(value):
+    if isinstance(value, str):
+        return _CONTROL.sub("", value)
+    if isinstance(value, dict):
+        return {_clean(key): _clean(inner) for key, inner in value.items()}
+    return value
+
+
+def _without_control_characters(item: ExtractedItem) -> ExtractedItem:
+    """A copy of the item with control characters removed from its text."""
+    changes = {
+        name: _clean(value)
+        for name, value in vars(item).items()
+        if isinstance(value, str | dict) and _clean(value) != value
+    }
+    return replace(item, **changes) if changes else item
+
+
 def store(source: Source, extraction: Extraction) -> StoreResult:
     """Store what one fetch of ``source`` found, record its health, and commit."""
     result = StoreResult(warnings=list(extraction.warnings))
@@ -148,8 +176,22 @@ def store(source: Source, extraction: Extraction) -> StoreResult:
     shared = Counter(item.source_id for item, _ in candidates)
     taken = set(shared)
     repeats: Counter[str] = Counter()
-    for item, pattern in candidates:
+    for position, (item, pattern) in enumerate(candidates):
+        if position >= MAX_ITEMS_PER_RUN:
+            # Still at the source, so not gone; left for staff to look into.
+            present.update(other.source_id for other, _ in candidates[position:])
+            result.warnings.append(
+                f"only the first {MAX_ITEMS_PER_RUN} of {len(candidates)} items "
+                "were stored; the source may need a closer look"
+            )
+            break
         result.seen += 1
+        item = _without_control_characters(item)
+        if not item.title.strip():
+            present.add(item.source_id)
+            result.failed += 1
+            result.warnings.append(f"item {item.source_id!r} has no title: skipped")
+            continue
         external_id, duplicate_of = item.source_id, None
         if item.source_id in present:
             external_id = _repeat_id(item.source_id, repeats, taken)
