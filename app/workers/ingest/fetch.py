@@ -337,6 +337,10 @@ def _exchange(
     request = client.build_request(
         "GET", url, headers=headers, timeout=settings.timeout
     )
+    # TODO: bound the wait for the status line and headers by ``deadline`` too
+    # once httpx offers a total timeout; until then a server that trickles its
+    # headers is limited only by the read timeout between chunks and h11's
+    # header size limit.
     response = client.send(request, stream=True, follow_redirects=False)
     try:
         if response.status_code in _REDIRECTS or response.status_code == 304:
