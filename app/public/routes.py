@@ -355,7 +355,12 @@ def resend_confirmation():
     if form.validate_on_submit():
         accounts.resend_confirmation(form.email.data)
         return _to_check_mail("confirm", form.email.data)
-    return render_template("public/resend_confirmation.html", form=form)
+    return render_template(
+        "public/ask_for_link.html",
+        form=form,
+        heading=_("Send the confirmation e-mail again"),
+        intro=_("Enter the address you registered with. We send a new link to it."),
+    )
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -365,7 +370,15 @@ def forgot_password():
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
         return _to_check_mail("password", form.email.data)
-    return render_template("public/forgot_password.html", form=form)
+    return render_template(
+        "public/ask_for_link.html",
+        form=form,
+        heading=_("Forgot your password?"),
+        intro=_(
+            "Enter the address you registered with. We send you a link to set a "
+            "new password. We never send passwords by e-mail."
+        ),
+    )
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
