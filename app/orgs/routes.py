@@ -180,7 +180,14 @@ def confirm(token: str):
             )
             return redirect(url_for("public.sign_in", next=url_for(".dashboard")), 303)
     elif request.method == "GET" and organisations.confirmation_is_live(token):
-        return render_template("orgs/confirm.html", form=form)
+        return render_template(
+            "public/confirm.html",
+            form=form,
+            intro=_(
+                "Press the button to confirm your address and send the "
+                "organisation's application to the municipality."
+            ),
+        )
     return render_template("orgs/link_expired.html"), 404
 
 
